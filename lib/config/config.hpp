@@ -23,12 +23,12 @@ struct CheckConfig {
   IpAddress target;        // dns/tcp/ntp; defaults to the first prefix's address
   std::uint16_t port = 0;  // dns 53, ntp 123; required for tcp
   // dns
-  std::string qname;               // absolute name, e.g. "test.home."
-  std::string qtype_name = "A";    // as written, for messages and status
-  std::uint16_t qtype = 1;         // RR type code (RFC 1035 §3.2.2)
+  std::string qname;             // absolute name, e.g. "test.home."
+  std::string qtype_name = "A";  // as written, for messages and status
+  std::uint16_t qtype = 1;       // RR type code (RFC 1035 §3.2.2)
   DnsTransport transport = DnsTransport::udp;
   std::string expect_rcode_name = "NOERROR";
-  std::uint8_t expect_rcode = 0;   // RFC 1035 §4.1.1 RCODE
+  std::uint8_t expect_rcode = 0;  // RFC 1035 §4.1.1 RCODE
   // ntp
   std::uint8_t max_stratum = 15;
   // exec: argv, run without a shell

@@ -31,25 +31,33 @@ void AnnouncementBus::set(std::string_view service, const std::vector<Prefix>& p
     const RouteChange change{prefix, action, service, cause};
     // Copy: a handler may subscribe or unsubscribe while being called.
     const auto handlers = handlers_;
-    for (const auto& [id, handler] : handlers) handler(change);
+    for (const auto& [id, handler] : handlers)
+      handler(change);
   }
 }
 
 std::string_view to_string(RouteAction action) {
   switch (action) {
-    case RouteAction::announce: return "announce";
-    case RouteAction::degrade: return "degrade";
-    case RouteAction::withdraw: return "withdraw";
+    case RouteAction::announce:
+      return "announce";
+    case RouteAction::degrade:
+      return "degrade";
+    case RouteAction::withdraw:
+      return "withdraw";
   }
   return "?";
 }
 
 std::string_view to_string(Cause cause) {
   switch (cause) {
-    case Cause::health: return "health";
-    case Cause::admin: return "admin";
-    case Cause::config: return "config";
-    case Cause::shutdown: return "shutdown";
+    case Cause::health:
+      return "health";
+    case Cause::admin:
+      return "admin";
+    case Cause::config:
+      return "config";
+    case Cause::shutdown:
+      return "shutdown";
   }
   return "?";
 }

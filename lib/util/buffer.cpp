@@ -17,14 +17,16 @@ std::optional<std::uint16_t> BufReader::u16() {
 std::optional<std::uint32_t> BufReader::u32() {
   if (remaining() < 4) return std::nullopt;
   std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | data_[pos_++];
+  for (int i = 0; i < 4; ++i)
+    v = (v << 8) | data_[pos_++];
   return v;
 }
 
 std::optional<std::uint64_t> BufReader::u64() {
   if (remaining() < 8) return std::nullopt;
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | data_[pos_++];
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | data_[pos_++];
   return v;
 }
 
@@ -41,7 +43,9 @@ std::optional<BufReader> BufReader::sub(std::size_t n) {
   return BufReader(*s);
 }
 
-bool BufReader::skip(std::size_t n) { return bytes(n).has_value(); }
+bool BufReader::skip(std::size_t n) {
+  return bytes(n).has_value();
+}
 
 void BufWriter::u16(std::uint16_t v) {
   out_.push_back(static_cast<std::uint8_t>(v >> 8));
@@ -49,11 +53,13 @@ void BufWriter::u16(std::uint16_t v) {
 }
 
 void BufWriter::u32(std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out_.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
 void BufWriter::u64(std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out_.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
 void BufWriter::put_u16_at(std::size_t offset, std::uint16_t v) {

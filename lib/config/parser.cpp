@@ -1,0 +1,649 @@
+// Config parsing and validation (spec §3). The parser walks the toml++ tree,
+// checks every key against what its table allows, and records each problem
+// with the position toml++ gives the offending node, so one run of --check
+// reports them all.
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "config/config.hpp"
+#include "config/dns_names.hpp"
+
+namespace anycastd::config {
+namespace {
+
+constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
+constexpr std::size_t kMaxServiceName = 64;
+
+struct Range {
+  std::int64_t min;
+  std::int64_t max;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string path) : path_(std::move(path)) {}
+
+  LoadResult run(std::string_view text);
+
+ private:
+  void error(const toml::source_region& where, std::string message) {
+    errors_.push_back({path_, where.begin.line, where.begin.column, std::move(message)});
+  }
+  void warning(const toml::source_region& where, std::string message) {
+    warnings_.push_back({path_, where.begin.line, where.begin.column, std::move(message)});
+  }
+
+  // Reports keys of `table` not in `allowed`, naming the table.
+  void check_keys(const toml::table& table, std::string_view where,
+                  std::initializer_list<std::string_view> allowed);
+
+  // Each reader leaves `out` untouched when the key is absent or invalid.
+  bool read_string(const toml::table& t, std::string_view key, std::string& out);
+  bool read_int(const toml::table& t, std::string_view key, Range range, std::int64_t& out);
+  template <typename T>
+  bool read_uint(const toml::table& t, std::string_view key, Range range, T& out) {
+    std::int64_t v = 0;
+    if (!read_int(t, key, range, v)) return false;
+    out = static_cast<T>(v);
+    return true;
+  }
+  bool read_duration(const toml::table& t, std::string_view key, Duration min, Duration max,
+                     Duration& out);
+  bool read_address(const toml::table& t, std::string_view key, IpAddress& out);
+  bool read_string_array(const toml::table& t, std::string_view key,
+                         std::vector<std::pair<std::string, toml::source_region>>& out);
+  const toml::table* read_table(const toml::table& t, std::string_view key);
+
+  void parse_daemon(const toml::table& t, DaemonConfig& out);
+  void parse_loopback(const toml::table& t, LoopbackConfig& out);
+  void parse_services(const toml::node& node, std::vector<ServiceConfig>& out);
+  void parse_service(const toml::table& t, ServiceConfig& out);
+  void parse_check(const toml::table& t, const ServiceConfig& service, CheckConfig& out);
+  void parse_rip(const toml::table& t, RipConfig& out);
+  void parse_auth(const toml::table& t, std::string_view where, AuthConfig& out);
+
+  std::string path_;
+  std::vector<Diagnostic> errors_;
+  std::vector<Diagnostic> warnings_;
+};
+
+std::string_view type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date/time";
+    case toml::node_type::none:
+      return "nothing";
+  }
+  return "something else";
+}
+
+void Parser::check_keys(const toml::table& table, std::string_view where,
+                        std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, node] : table) {
+    if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
+    std::string known;
+    for (auto k : allowed)
+      known += fmt::format("{}{}", known.empty() ? "" : ", ", k);
+    error(key.source(),
+          fmt::format("unknown key \"{}\" in {} (known keys: {})", key.str(), where, known));
+  }
+}
+
+bool Parser::read_string(const toml::table& t, std::string_view key, std::string& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return false;
+  if (!node->is_string()) {
+    error(node->source(), fmt::format("\"{}\" must be a string, not {}", key, type_name(*node)));
+    return false;
+  }
+  out = node->as_string()->get();
+  return true;
+}
+
+bool Parser::read_int(const toml::table& t, std::string_view key, Range range, std::int64_t& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return false;
+  if (!node->is_integer()) {
+    error(node->source(), fmt::format("\"{}\" must be an integer, not {}", key, type_name(*node)));
+    return false;
+  }
+  const std::int64_t v = node->as_integer()->get();
+  if (v < range.min || v > range.max) {
+    error(node->source(),
+          fmt::format("\"{}\" is {}, must be between {} and {}", key, v, range.min, range.max));
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+bool Parser::read_duration(const toml::table& t, std::string_view key, Duration min, Duration max,
+                           Duration& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return false;
+  if (!node->is_string()) {
+    error(node->source(), fmt::format("\"{}\" must be a duration string with a unit such as "
+                                      "\"500ms\", \"2s\" or \"1m\", not {}",
+                                      key, type_name(*node)));
+    return false;
+  }
+  const auto& text = node->as_string()->get();
+  const auto d = parse_duration(text);
+  if (!d) {
+    error(node->source(), fmt::format("\"{}\": \"{}\" is not a duration (use a whole number "
+                                      "and a unit: ms, s, m, h, e.g. \"500ms\")",
+                                      key, text));
+    return false;
+  }
+  if (*d < min || *d > max) {
+    error(node->source(), fmt::format("\"{}\" is {}, must be between {} and {}", key, text,
+                                      format_duration(min), format_duration(max)));
+    return false;
+  }
+  out = *d;
+  return true;
+}
+
+bool Parser::read_address(const toml::table& t, std::string_view key, IpAddress& out) {
+  std::string text;
+  if (!read_string(t, key, text)) return false;
+  const auto a = IpAddress::parse(text);
+  if (!a) {
+    error(t.get(key)->source(), fmt::format("\"{}\": \"{}\" is not an IP address", key, text));
+    return false;
+  }
+  out = *a;
+  return true;
+}
+
+bool Parser::read_string_array(const toml::table& t, std::string_view key,
+                               std::vector<std::pair<std::string, toml::source_region>>& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return false;
+  const toml::array* array = node->as_array();
+  if (!array) {
+    error(node->source(),
+          fmt::format("\"{}\" must be an array of strings, not {}", key, type_name(*node)));
+    return false;
+  }
+  bool ok = true;
+  for (const auto& item : *array) {
+    if (!item.is_string()) {
+      error(item.source(),
+            fmt::format("\"{}\" must hold only strings, not {}", key, type_name(item)));
+      ok = false;
+      continue;
+    }
+    out.emplace_back(item.as_string()->get(), item.source());
+  }
+  return ok;
+}
+
+const toml::table* Parser::read_table(const toml::table& t, std::string_view key) {
+  const toml::node* node = t.get(key);
+  if (!node) return nullptr;
+  if (!node->is_table()) {
+    error(node->source(), fmt::format("\"{}\" must be a table, not {}", key, type_name(*node)));
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+void Parser::parse_daemon(const toml::table& t, DaemonConfig& out) {
+  check_keys(t, "[daemon]", {"router_id", "control_socket", "state_file", "log_level"});
+  IpAddress router_id;
+  if (read_address(t, "router_id", router_id)) {
+    if (!router_id.is_v4()) {
+      error(t.get("router_id")->source(), "\"router_id\" must be an IPv4 address");
+    } else {
+      out.router_id = router_id;
+    }
+  }
+  for (auto [key, field] : {std::pair{"control_socket", &out.control_socket},
+                            std::pair{"state_file", &out.state_file}}) {
+    std::string path;
+    if (!read_string(t, key, path)) continue;
+    if (path.empty() || path.front() != '/') {
+      error(t.get(key)->source(), fmt::format("\"{}\" must be an absolute path", key));
+      continue;
+    }
+    *field = path;
+  }
+  std::string level;
+  if (read_string(t, "log_level", level)) {
+    static const std::map<std::string, LogLevel> levels = {{"trace", LogLevel::trace},
+                                                           {"debug", LogLevel::debug},
+                                                           {"info", LogLevel::info},
+                                                           {"warn", LogLevel::warn},
+                                                           {"error", LogLevel::error}};
+    const auto it = levels.find(level);
+    if (it == levels.end()) {
+      error(t.get("log_level")->source(),
+            fmt::format("\"log_level\": \"{}\" is not one of trace, debug, info, warn, error",
+                        level));
+    } else {
+      out.log_level = it->second;
+    }
+  }
+}
+
+void Parser::parse_loopback(const toml::table& t, LoopbackConfig& out) {
+  check_keys(t, "[loopback]", {"interface"});
+  std::string name;
+  if (!read_string(t, "interface", name)) return;
+  if (name.empty() || name.size() > kMaxInterfaceName || name.find('/') != std::string::npos) {
+    error(t.get("interface")->source(),
+          fmt::format("\"interface\": \"{}\" is not a valid interface name", name));
+    return;
+  }
+  out.interface = name;
+}
+
+bool valid_service_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxServiceName) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+void Parser::parse_services(const toml::node& node, std::vector<ServiceConfig>& out) {
+  const toml::array* array = node.as_array();
+  if (!array) {
+    error(node.source(), "\"service\" must be an array of tables: write [[service]]");
+    return;
+  }
+  std::map<std::string, toml::source_region> names;
+  std::map<Prefix, std::string> prefix_owner;
+  for (const auto& item : *array) {
+    const toml::table* table = item.as_table();
+    if (!table) {
+      error(item.source(), "each service must be a table: write [[service]]");
+      continue;
+    }
+    ServiceConfig service;
+    parse_service(*table, service);
+    if (!service.name.empty()) {
+      const auto [it, inserted] = names.emplace(service.name, table->source());
+      if (!inserted) {
+        error(table->get("name")->source(),
+              fmt::format("duplicate service name \"{}\" (first defined at line {})", service.name,
+                          it->second.begin.line));
+      }
+    }
+    for (const auto& prefix : service.prefixes) {
+      const auto [it, inserted] = prefix_owner.emplace(prefix, service.name);
+      if (!inserted) {
+        error(table->get("prefixes")->source(),
+              fmt::format("prefix {} is already announced by service \"{}\"", prefix.to_string(),
+                          it->second));
+      }
+    }
+    out.push_back(std::move(service));
+  }
+}
+
+void Parser::parse_service(const toml::table& t, ServiceConfig& out) {
+  check_keys(t, "[[service]]",
+             {"name", "prefixes", "interval", "timeout", "rise", "fall", "on_failure",
+              "flap_threshold", "flap_window", "hold_down", "max_hold_down", "check"});
+  if (read_string(t, "name", out.name) && !valid_service_name(out.name)) {
+    error(t.get("name")->source(),
+          fmt::format("service name \"{}\" must be 1-{} letters, digits, '-', '_' or '.'", out.name,
+                      kMaxServiceName));
+    out.name.clear();
+  } else if (!t.contains("name")) {
+    error(t.source(), "[[service]] needs a \"name\"");
+  }
+
+  std::vector<std::pair<std::string, toml::source_region>> prefixes;
+  if (read_string_array(t, "prefixes", prefixes)) {
+    if (prefixes.empty()) error(t.get("prefixes")->source(), "\"prefixes\" must not be empty");
+    for (const auto& [text, where] : prefixes) {
+      const auto prefix = Prefix::parse(text);
+      if (!prefix) {
+        error(where, fmt::format("\"{}\" is not an IP prefix", text));
+      } else if (!prefix->is_host_route()) {
+        error(where, fmt::format("\"{}\" is not a host route: anycast prefixes must be /32 "
+                                 "(IPv4) or /128 (IPv6)",
+                                 text));
+      } else if (std::find(out.prefixes.begin(), out.prefixes.end(), *prefix) !=
+                 out.prefixes.end()) {
+        error(where, fmt::format("prefix \"{}\" is listed twice", text));
+      } else {
+        out.prefixes.push_back(*prefix);
+      }
+    }
+  } else if (!t.contains("prefixes")) {
+    error(t.source(), fmt::format("service \"{}\" needs \"prefixes\" (e.g. "
+                                  "[\"198.19.224.2/32\"])",
+                                  out.name));
+  }
+
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
+  read_duration(t, "interval", milliseconds(100), hours(1), out.interval);
+  if (read_duration(t, "timeout", milliseconds(10), hours(1), out.timeout) &&
+      out.timeout > out.interval) {
+    error(t.get("timeout")->source(),
+          fmt::format("\"timeout\" ({}) must not exceed \"interval\" ({})",
+                      format_duration(out.timeout), format_duration(out.interval)));
+  }
+  read_uint(t, "rise", {1, 100}, out.rise);
+  read_uint(t, "fall", {1, 100}, out.fall);
+  std::string on_failure;
+  if (read_string(t, "on_failure", on_failure)) {
+    if (on_failure == "withdraw") {
+      out.on_failure = OnFailure::withdraw;
+    } else if (on_failure == "degrade") {
+      out.on_failure = OnFailure::degrade;
+    } else {
+      error(t.get("on_failure")->source(),
+            fmt::format("\"on_failure\": \"{}\" is not \"withdraw\" or \"degrade\"", on_failure));
+    }
+  }
+  read_uint(t, "flap_threshold", {1, 1000}, out.flap.threshold);
+  read_duration(t, "flap_window", milliseconds(1000), hours(24), out.flap.window);
+  read_duration(t, "hold_down", milliseconds(100), hours(24), out.flap.hold_down);
+  if (read_duration(t, "max_hold_down", milliseconds(100), hours(24), out.flap.max_hold_down) &&
+      out.flap.max_hold_down < out.flap.hold_down) {
+    error(t.get("max_hold_down")->source(), "\"max_hold_down\" must not be below \"hold_down\"");
+  }
+
+  const toml::node* checks = t.get("check");
+  if (!checks) {
+    error(t.source(), fmt::format("service \"{}\" needs at least one [[service.check]]", out.name));
+    return;
+  }
+  const toml::array* array = checks->as_array();
+  if (!array) {
+    error(checks->source(), "\"check\" must be an array of tables: write [[service.check]]");
+    return;
+  }
+  for (const auto& item : *array) {
+    const toml::table* table = item.as_table();
+    if (!table) {
+      error(item.source(), "each check must be a table: write [[service.check]]");
+      continue;
+    }
+    CheckConfig check;
+    parse_check(*table, out, check);
+    out.checks.push_back(std::move(check));
+  }
+  if (array->empty()) error(checks->source(), "a service needs at least one check");
+}
+
+void Parser::parse_check(const toml::table& t, const ServiceConfig& service, CheckConfig& out) {
+  std::string type;
+  if (!read_string(t, "type", type)) {
+    if (!t.contains("type")) error(t.source(), "check needs a \"type\" (dns, tcp, ntp or exec)");
+    return;
+  }
+  if (type == "dns") {
+    out.type = CheckType::dns;
+    check_keys(t, "dns check",
+               {"type", "target", "port", "name", "qtype", "transport", "expect_rcode"});
+  } else if (type == "tcp") {
+    out.type = CheckType::tcp;
+    check_keys(t, "tcp check", {"type", "target", "port"});
+  } else if (type == "ntp") {
+    out.type = CheckType::ntp;
+    check_keys(t, "ntp check", {"type", "target", "port", "max_stratum"});
+  } else if (type == "exec") {
+    out.type = CheckType::exec;
+    check_keys(t, "exec check", {"type", "command"});
+  } else {
+    error(t.get("type")->source(),
+          fmt::format("check type \"{}\" is not one of dns, tcp, ntp, exec", type));
+    return;
+  }
+
+  if (out.type != CheckType::exec) {
+    if (!service.prefixes.empty()) out.target = service.prefixes.front().address;
+    read_address(t, "target", out.target);
+    out.port = out.type == CheckType::dns ? 53 : out.type == CheckType::ntp ? 123 : 0;
+    if (!read_uint(t, "port", {1, 65535}, out.port) && out.type == CheckType::tcp &&
+        !t.contains("port")) {
+      error(t.source(), "tcp check needs a \"port\"");
+    }
+  }
+
+  switch (out.type) {
+    case CheckType::dns: {
+      if (!read_string(t, "name", out.qname)) {
+        if (!t.contains("name")) error(t.source(), "dns check needs a query \"name\"");
+      } else {
+        if (!valid_domain_name(out.qname)) {
+          error(t.get("name")->source(),
+                fmt::format("\"name\": \"{}\" is not a valid domain name", out.qname));
+        } else if (out.qname.back() != '.') {
+          out.qname += '.';
+        }
+      }
+      if (read_string(t, "qtype", out.qtype_name)) {
+        if (const auto code = dns_type_code(out.qtype_name)) {
+          out.qtype = *code;
+        } else {
+          error(t.get("qtype")->source(),
+                fmt::format("\"qtype\": \"{}\" is not a DNS record type", out.qtype_name));
+        }
+      }
+      std::string transport;
+      if (read_string(t, "transport", transport)) {
+        if (transport == "udp") {
+          out.transport = DnsTransport::udp;
+        } else if (transport == "tcp") {
+          out.transport = DnsTransport::tcp;
+        } else {
+          error(t.get("transport")->source(),
+                fmt::format("\"transport\": \"{}\" is not \"udp\" or \"tcp\"", transport));
+        }
+      }
+      if (read_string(t, "expect_rcode", out.expect_rcode_name)) {
+        if (const auto code = dns_rcode_code(out.expect_rcode_name)) {
+          out.expect_rcode = *code;
+        } else {
+          error(t.get("expect_rcode")->source(),
+                fmt::format("\"expect_rcode\": \"{}\" is not a DNS rcode (NOERROR, NXDOMAIN, ...)",
+                            out.expect_rcode_name));
+        }
+      }
+      break;
+    }
+    case CheckType::ntp:
+      read_uint(t, "max_stratum", {1, 15}, out.max_stratum);
+      break;
+    case CheckType::exec: {
+      std::vector<std::pair<std::string, toml::source_region>> argv;
+      if (read_string_array(t, "command", argv)) {
+        if (argv.empty()) {
+          error(t.get("command")->source(), "\"command\" must not be empty");
+        } else if (argv.front().first.empty() || argv.front().first.front() != '/') {
+          error(argv.front().second,
+                fmt::format("\"command\": \"{}\" must be an absolute path (no shell, no PATH "
+                            "search)",
+                            argv.front().first));
+        } else {
+          for (auto& [arg, where] : argv)
+            out.command.push_back(arg);
+        }
+      } else if (!t.contains("command")) {
+        error(t.source(), "exec check needs a \"command\" array, e.g. [\"/usr/local/bin/check\"]");
+      }
+      break;
+    }
+    case CheckType::tcp:
+      break;
+  }
+}
+
+void Parser::parse_auth(const toml::table& t, std::string_view where, AuthConfig& out) {
+  check_keys(t, where, {"mode", "key_id", "key"});
+  std::string mode;
+  if (!read_string(t, "mode", mode)) {
+    if (!t.contains("mode")) error(t.source(), fmt::format("{} needs a \"mode\"", where));
+    return;
+  }
+  if (mode == "text") {
+    out.mode = AuthMode::text;
+  } else if (mode == "md5") {
+    out.mode = AuthMode::md5;
+  } else {
+    error(t.get("mode")->source(),
+          fmt::format("\"mode\": \"{}\" is not \"text\" or \"md5\"", mode));
+    return;
+  }
+  read_uint(t, "key_id", {0, 255}, out.key_id);
+  if (!read_string(t, "key", out.key)) {
+    if (!t.contains("key")) error(t.source(), fmt::format("{} needs a \"key\"", where));
+  } else if (out.key.empty() || out.key.size() > 16) {
+    error(t.get("key")->source(), "\"key\" must be 1 to 16 characters");
+  }
+}
+
+void Parser::parse_rip(const toml::table& t, RipConfig& out) {
+  check_keys(t, "[rip]",
+             {"interfaces", "neighbors", "metric", "degraded_metric", "update_interval",
+              "authentication"});
+  std::vector<std::pair<std::string, toml::source_region>> items;
+  if (read_string_array(t, "interfaces", items)) {
+    for (const auto& [name, where] : items) {
+      if (name.empty() || name.size() > kMaxInterfaceName) {
+        error(where, fmt::format("\"{}\" is not a valid interface name", name));
+      } else if (std::find(out.interfaces.begin(), out.interfaces.end(), name) !=
+                 out.interfaces.end()) {
+        error(where, fmt::format("interface \"{}\" is listed twice", name));
+      } else {
+        out.interfaces.push_back(name);
+      }
+    }
+  }
+  items.clear();
+  if (read_string_array(t, "neighbors", items)) {
+    for (const auto& [text, where] : items) {
+      const auto a = IpAddress::parse(text);
+      if (!a || !a->is_v4()) {
+        error(where, fmt::format("RIP neighbor \"{}\" is not an IPv4 address", text));
+      } else {
+        out.neighbors.push_back(*a);
+      }
+    }
+  }
+  if (out.interfaces.empty() && out.neighbors.empty() && !t.contains("interfaces") &&
+      !t.contains("neighbors")) {
+    error(t.source(), "[rip] needs \"interfaces\" or \"neighbors\" to talk to");
+  }
+  // RFC 2453 §3.6: metric 16 is infinity, so announced routes use 1..15.
+  read_uint(t, "metric", {1, 15}, out.metric);
+  read_uint(t, "degraded_metric", {1, 15}, out.degraded_metric);
+  if (out.degraded_metric < out.metric) {
+    warning(t.source(), fmt::format("[rip] degraded_metric {} is better than metric {}",
+                                    out.degraded_metric, out.metric));
+  }
+  read_duration(t, "update_interval", std::chrono::seconds(1), std::chrono::hours(1),
+                out.update_interval);
+  if (const toml::table* auth = read_table(t, "authentication")) {
+    parse_auth(*auth, "[rip] authentication", out.authentication);
+  }
+}
+
+LoadResult Parser::run(std::string_view text) {
+  LoadResult result;
+  toml::table root;
+  try {
+    root = toml::parse(text, path_);
+  } catch (const toml::parse_error& e) {
+    error(e.source(), std::string(e.description()));
+    result.errors = std::move(errors_);
+    return result;
+  }
+
+  Config config;
+  config.path = path_;
+  check_keys(root, "the top level", {"daemon", "loopback", "service", "rip", "ospf", "bgp"});
+  if (const toml::table* t = read_table(root, "daemon")) parse_daemon(*t, config.daemon);
+  if (const toml::table* t = read_table(root, "loopback")) parse_loopback(*t, config.loopback);
+  if (const toml::node* services = root.get("service")) {
+    parse_services(*services, config.services);
+  }
+  if (const toml::table* t = read_table(root, "rip")) {
+    RipConfig rip;
+    parse_rip(*t, rip);
+    config.rip = std::move(rip);
+  }
+  for (std::string_view protocol : {"ospf", "bgp"}) {
+    if (const toml::node* node = root.get(protocol)) {
+      error(node->source(),
+            fmt::format("{}: not supported by this build (supported: rip)", protocol));
+    }
+  }
+
+  const toml::source_region top{{1, 1}, {1, 1}, nullptr};
+  if (config.services.empty() && errors_.empty()) {
+    warning(top, "no [[service]] defined: nothing will be probed or announced");
+  }
+  if (!config.has_protocol() && errors_.empty()) {
+    warning(top,
+            "no routing protocol section ([rip]): probes and loopback addresses only, "
+            "nothing is announced to the network");
+  }
+  if (config.rip) {
+    for (const auto& service : config.services) {
+      for (const auto& prefix : service.prefixes) {
+        if (!prefix.address.is_v4()) {
+          warning(top, fmt::format("service \"{}\": {} is IPv6; RIPv2 announces IPv4 only",
+                                   service.name, prefix.to_string()));
+        }
+      }
+    }
+  }
+  // Report in file order, as a compiler would.
+  std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  result.errors = std::move(errors_);
+  result.warnings = std::move(warnings_);
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace
+
+LoadResult parse(std::string_view text, const std::string& path) {
+  return Parser(path).run(text);
+}
+
+LoadResult load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({path, 0, 0, fmt::format("cannot read: {}", std::strerror(errno))});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+}  // namespace anycastd::config
