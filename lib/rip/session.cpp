@@ -1,0 +1,360 @@
+#include "rip/session.hpp"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace anycastd::rip {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+// RFC 2453 §4: "IP multicast address 224.0.0.9".
+const asio::ip::address_v4 kRipGroup = asio::ip::make_address_v4("224.0.0.9");
+constexpr std::size_t kReceiveBuffer = 2048;
+constexpr auto kShutdownDeadline = std::chrono::seconds(1);
+
+[[noreturn]] void fail(const std::string& interface, const std::string& what, int error) {
+  throw std::runtime_error("rip: interface " + interface + ": " + what + ": " +
+                           std::strerror(error));
+}
+
+InterfaceInfo resolve_interface(const std::string& name) {
+  InterfaceInfo info;
+  info.name = name;
+  info.index = if_nametoindex(name.c_str());
+  if (info.index == 0) {
+    throw std::runtime_error("rip: interface " + name +
+                             " does not exist; check [rip] interfaces in the config");
+  }
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) fail(name, "getifaddrs", errno);
+  const std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> guard(list, &freeifaddrs);
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET || name != a->ifa_name) {
+      continue;
+    }
+    sockaddr_in address{};
+    sockaddr_in mask{};
+    std::memcpy(&address, a->ifa_addr, sizeof address);
+    if (a->ifa_netmask != nullptr) std::memcpy(&mask, a->ifa_netmask, sizeof mask);
+    info.address = IpAddress::v4(ntohl(address.sin_addr.s_addr));
+    info.prefix_length = static_cast<std::uint8_t>(std::popcount(mask.sin_addr.s_addr));
+    return info;
+  }
+  throw std::runtime_error("rip: interface " + name +
+                           " has no IPv4 address; RIPv2 needs one to send from");
+}
+
+void set_int(int fd, int level, int option, int value, const std::string& interface,
+             const char* what) {
+  if (setsockopt(fd, level, option, &value, sizeof value) != 0) fail(interface, what, errno);
+}
+
+udp::socket open_socket(asio::io_context& io, const InterfaceInfo& iface) {
+  udp::socket socket(io);
+  boost::system::error_code ec;
+  socket.open(udp::v4(), ec);
+  if (ec) fail(iface.name, "socket", ec.value());
+  const int fd = socket.native_handle();
+  set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, iface.name, "SO_REUSEADDR");
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface.name.c_str(),
+                 static_cast<socklen_t>(iface.name.size())) != 0) {
+    fail(iface.name, "SO_BINDTODEVICE", errno);
+  }
+  ip_mreqn out{};
+  out.imr_ifindex = static_cast<int>(iface.index);
+  out.imr_address.s_addr = htonl(iface.address.v4_value());
+  if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &out, sizeof out) != 0) {
+    fail(iface.name, "IP_MULTICAST_IF", errno);
+  }
+  // RIP packets never leave the link.
+  set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1, iface.name, "IP_MULTICAST_TTL");
+  set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, iface.name, "IP_MULTICAST_LOOP");
+  set_int(fd, IPPROTO_IP, IP_TOS, IPTOS_PREC_INTERNETCONTROL, iface.name, "IP_TOS");
+  set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, iface.name, "IP_PKTINFO");
+  ip_mreqn join{};
+  join.imr_multiaddr.s_addr = htonl(kRipGroup.to_uint());
+  join.imr_address.s_addr = htonl(iface.address.v4_value());
+  join.imr_ifindex = static_cast<int>(iface.index);
+  if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof join) != 0) {
+    fail(iface.name, "join 224.0.0.9", errno);
+  }
+  socket.bind(udp::endpoint(asio::ip::address_v4::any(), kPort), ec);
+  if (ec) fail(iface.name, "bind to UDP port 520", ec.value());
+  socket.non_blocking(true, ec);
+  if (ec) fail(iface.name, "non-blocking mode", ec.value());
+  return socket;
+}
+
+spdlog::level::level_enum to_spdlog(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::trace:
+      return spdlog::level::trace;
+    case config::LogLevel::debug:
+      return spdlog::level::debug;
+    case config::LogLevel::info:
+      return spdlog::level::info;
+    case config::LogLevel::warn:
+      return spdlog::level::warn;
+    case config::LogLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+nlohmann::json seconds_since(std::optional<TimePoint> then, TimePoint now) {
+  if (!then) return nullptr;
+  return std::chrono::duration_cast<std::chrono::seconds>(now - *then).count();
+}
+
+}  // namespace
+
+RipSession::RipSession(asio::io_context& io, const config::RipConfig& config,
+                       core::AnnouncementBus& bus)
+    : io_(io),
+      config_(config),
+      bus_(bus),
+      shutdown_deadline_(io),
+      log_limiter_(std::chrono::seconds(10), 5) {
+  for (auto& t : timers_)
+    t = std::make_unique<Timer>(io);
+  subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
+    feed(RouteChanged{change.prefix, change.action});
+  });
+}
+
+RipSession::~RipSession() {
+  bus_.unsubscribe(subscription_);
+  alive_.reset();
+}
+
+void RipSession::start() {
+  if (speaker_) return;
+  if (config_.interfaces.empty()) {
+    throw std::runtime_error("rip: no interfaces configured; [rip] interfaces must name one");
+  }
+  std::vector<InterfaceInfo> interfaces;
+  for (const auto& name : config_.interfaces)
+    interfaces.push_back(resolve_interface(name));
+  std::vector<udp::socket> sockets;
+  for (const auto& iface : interfaces)
+    sockets.push_back(open_socket(io_, iface));
+  sockets_ = std::move(sockets);
+
+  SpeakerOptions options;
+  options.seed = std::random_device{}();
+  // RFC 2082 §3.2.1: a non-decreasing sequence number; starting from the
+  // clock keeps it rising across restarts.
+  options.md5_sequence_start = static_cast<std::uint32_t>(std::time(nullptr));
+  speaker_.emplace(config_, std::move(interfaces), options);
+  for (const auto& [prefix, entry] : bus_.routes())
+    feed(RouteChanged{prefix, entry.action});
+  for (std::size_t i = 0; i < sockets_.size(); ++i)
+    receive(i);
+  feed(Start{});
+}
+
+void RipSession::shutdown(std::function<void()> done) {
+  done_ = std::move(done);
+  if (!speaker_) {
+    finish_shutdown();
+    return;
+  }
+  shutdown_deadline_.expires_after(kShutdownDeadline);
+  shutdown_deadline_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired() || ec) return;
+        if (done_) spdlog::warn("rip: shutdown did not finish in time, stopping anyway");
+        finish_shutdown();
+      });
+  feed(Shutdown{});
+}
+
+void RipSession::finish_shutdown() {
+  if (!done_) return;
+  shutdown_deadline_.cancel();
+  asio::post(io_, std::move(done_));
+  done_ = nullptr;
+}
+
+void RipSession::feed(const Event& event) {
+  if (!speaker_) return;
+  execute(speaker_->handle(event, Clock::now()));
+}
+
+void RipSession::execute(std::vector<Action> actions) {
+  for (auto& action : actions) {
+    if (auto* s = std::get_if<Send>(&action)) {
+      send(*s);
+    } else if (auto* a = std::get_if<ArmTimer>(&action)) {
+      arm(*a);
+    } else if (auto* l = std::get_if<Log>(&action)) {
+      log(*l);
+    } else if (std::holds_alternative<Done>(action)) {
+      finish_shutdown();
+    }
+  }
+}
+
+void RipSession::send(const Send& s) {
+  const auto [interface, endpoint] = std::visit(
+      [](const auto& to) -> std::pair<std::size_t, udp::endpoint> {
+        using T = std::decay_t<decltype(to)>;
+        if constexpr (std::is_same_v<T, Multicast>) {
+          return {to.interface, udp::endpoint(kRipGroup, kPort)};
+        } else {
+          return {to.interface,
+                  udp::endpoint(asio::ip::address_v4(to.address.v4_value()), to.port)};
+        }
+      },
+      s.to);
+  if (interface >= sockets_.size()) return;
+  boost::system::error_code ec;
+  sockets_[interface].send_to(asio::buffer(s.bytes), endpoint, 0, ec);
+  if (ec) {
+    log(Log{config::LogLevel::warn,
+            "rip: " + config_.interfaces[interface] + ": send to " +
+                endpoint.address().to_string() + " failed: " + ec.message(),
+            "rip:send:" + config_.interfaces[interface]});
+  }
+}
+
+void RipSession::arm(const ArmTimer& a) {
+  auto& t = *timers_[static_cast<std::size_t>(a.timer)];
+  const std::uint64_t generation = ++t.generation;
+  t.timer.expires_at(a.at);
+  t.timer.async_wait([this, alive = std::weak_ptr<bool>(alive_), which = a.timer,
+                      generation](const boost::system::error_code& ec) {
+    // A completion from before the timer was re-armed is stale.
+    if (alive.expired() || ec) return;
+    if (timers_[static_cast<std::size_t>(which)]->generation != generation) return;
+    feed(TimerFired{which});
+  });
+}
+
+void RipSession::log(const Log& line) {
+  std::string text = line.text;
+  if (!line.rate_key.empty()) {
+    const auto verdict = log_limiter_.check(line.rate_key, LogRateLimiter::Clock::now());
+    if (!verdict.log) return;
+    if (verdict.suppressed_before > 0) {
+      text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
+    }
+  }
+  spdlog::log(to_spdlog(line.level), "{}", text);
+}
+
+void RipSession::receive(std::size_t interface) {
+  sockets_[interface].async_wait(
+      udp::socket::wait_read,
+      [this, alive = std::weak_ptr<bool>(alive_), interface](const boost::system::error_code& ec) {
+        if (alive.expired() || ec) return;
+        on_readable(interface);
+        receive(interface);
+      });
+}
+
+void RipSession::on_readable(std::size_t interface) {
+  const int fd = sockets_[interface].native_handle();
+  for (;;) {
+    std::array<std::uint8_t, kReceiveBuffer> buffer{};
+    sockaddr_in source{};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+    iovec iov{buffer.data(), buffer.size()};
+    msghdr msg{};
+    msg.msg_name = &source;
+    msg.msg_namelen = sizeof source;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        log(Log{
+            config::LogLevel::warn,
+            "rip: " + config_.interfaces[interface] + ": receive failed: " + std::strerror(errno),
+            "rip:recv:" + config_.interfaces[interface]});
+      }
+      return;
+    }
+    // IP_PKTINFO names the interface the datagram arrived on.
+    std::size_t arrival = interface;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      const auto& ifaces = speaker_->interfaces();
+      for (std::size_t i = 0; i < ifaces.size(); ++i) {
+        if (static_cast<int>(ifaces[i].index) == info.ipi_ifindex) arrival = i;
+      }
+    }
+    PacketReceived event;
+    event.interface = arrival;
+    event.source = IpAddress::v4(ntohl(source.sin_addr.s_addr));
+    event.source_port = ntohs(source.sin_port);
+    // A datagram longer than the buffer is reported at its real length by
+    // MSG_TRUNC semantics only with the flag; anything over 504 bytes is
+    // rejected by the decoder, so the truncated copy is enough.
+    event.bytes.assign(buffer.begin(), buffer.begin() + n);
+    feed(event);
+  }
+}
+
+nlohmann::json RipSession::status() const {
+  nlohmann::json out = {{"running", speaker_ && speaker_->running()},
+                        {"interfaces", nlohmann::json::array()},
+                        {"neighbors", nlohmann::json::array()},
+                        {"announced", nlohmann::json::array()}};
+  if (!speaker_) return out;
+  const auto now = Clock::now();
+  const auto& ifaces = speaker_->interfaces();
+  const auto& counters = speaker_->interface_counters();
+  for (std::size_t i = 0; i < ifaces.size(); ++i) {
+    nlohmann::json neighbors = nlohmann::json::array();
+    for (const auto& [address, n] : speaker_->neighbors()) {
+      if (n.interface == i) neighbors.push_back(address.to_string());
+    }
+    out["interfaces"].push_back({
+        {"name", ifaces[i].name},
+        {"address", ifaces[i].address.to_string() + "/" + std::to_string(ifaces[i].prefix_length)},
+        {"sent", counters[i].sent},
+        {"received", counters[i].received},
+        {"neighbors", neighbors},
+        {"last_update_s", seconds_since(counters[i].last_update, now)},
+        {"dropped", counters[i].dropped},
+    });
+  }
+  for (const auto& [address, n] : speaker_->neighbors()) {
+    out["neighbors"].push_back({
+        {"address", address.to_string()},
+        {"interface", ifaces[n.interface].name},
+        {"packets", n.packets},
+        {"routes", n.routes},
+        {"last_heard_s", seconds_since(n.last_heard, now)},
+        {"old_sequence", n.old_sequence},
+    });
+  }
+  for (const auto& [prefix, metric] : speaker_->advertised()) {
+    out["announced"].push_back({{"prefix", prefix.to_string()}, {"metric", metric}});
+  }
+  return out;
+}
+
+}  // namespace anycastd::rip
