@@ -1,0 +1,201 @@
+#include "control/render.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace anycastd::control {
+
+namespace {
+
+using nlohmann::json;
+
+const json* field(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// A scalar as text; nullopt for a missing key, null, object or array.
+std::optional<std::string> text(const json& object, const char* key) {
+  const json* value = field(object, key);
+  if (value == nullptr) return std::nullopt;
+  switch (value->type()) {
+    case json::value_t::string:
+      return value->get<std::string>();
+    case json::value_t::number_integer:
+      return std::to_string(value->get<std::int64_t>());
+    case json::value_t::number_unsigned:
+      return std::to_string(value->get<std::uint64_t>());
+    case json::value_t::number_float:
+      return fmt::format("{:g}", value->get<double>());
+    case json::value_t::boolean:
+      return value->get<bool>() ? "true" : "false";
+    case json::value_t::null:
+    case json::value_t::object:
+    case json::value_t::array:
+    case json::value_t::binary:
+    case json::value_t::discarded:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> integer(const json& object, const char* key) {
+  const json* value = field(object, key);
+  if (value == nullptr || !value->is_number()) return std::nullopt;
+  const double d = value->get<double>();
+  if (!std::isfinite(d) || std::fabs(d) > 1e15) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
+
+std::optional<std::string> seconds(const json& object, const char* key) {
+  const auto value = integer(object, key);
+  if (!value) return std::nullopt;
+  return format_seconds(*value);
+}
+
+bool flag(const json& object, const char* key) {
+  const json* value = field(object, key);
+  return value != nullptr && value->is_boolean() && value->get<bool>();
+}
+
+// The string elements of an array, joined.
+std::string join(const json& object, const char* key, const char* separator) {
+  const json* value = field(object, key);
+  std::string out;
+  if (value == nullptr || !value->is_array()) return out;
+  for (const auto& item : *value) {
+    if (!item.is_string()) continue;
+    if (!out.empty()) out += separator;
+    out += item.get<std::string>();
+  }
+  return out;
+}
+
+const json& array(const json& object, const char* key) {
+  static const json empty = json::array();
+  const json* value = field(object, key);
+  return value != nullptr && value->is_array() ? *value : empty;
+}
+
+std::string header(const json& status) {
+  std::string out = "anycastd";
+  if (auto version = text(status, "version")) out += " " + *version;
+  if (auto router_id = text(status, "router_id")) out += ", router-id " + *router_id;
+  if (auto uptime = seconds(status, "uptime_s")) out += ", up " + *uptime;
+  return out + "\n";
+}
+
+using Row = std::array<std::string, 6>;
+
+Row service_row(const json& service) {
+  Row row;
+  row[0] = text(service, "name").value_or("?");
+  row[1] = text(service, "state").value_or("-");
+  row[2] = text(service, "announce").value_or("-");
+  if (flag(service, "admin_withdrawn")) row[2] = "withdraw (admin)";
+  row[3] = join(service, "prefixes", ",");
+  if (row[3].empty()) row[3] = "-";
+  row[4] = seconds(service, "since_s").value_or("-");
+  std::string reason = text(service, "reason").value_or("");
+  const auto hold_down = integer(service, "hold_down_s");
+  if (hold_down && *hold_down > 0)
+    reason += (reason.empty() ? "" : ", ") + ("held down " + format_seconds(*hold_down));
+  const auto flaps = integer(service, "flaps");
+  if (flaps && *flaps > 0)
+    reason += (reason.empty() ? "" : ", ") + std::to_string(*flaps) + " flaps";
+  row[5] = reason;
+  return row;
+}
+
+std::string check_line(const json& check) {
+  std::string out = "  check";
+  if (auto type = text(check, "type")) out += " " + *type;
+  if (auto target = text(check, "target")) out += " " + *target;
+  out += ": " + text(check, "last").value_or("none");
+  if (auto detail = text(check, "detail"); detail && !detail->empty()) out += ", " + *detail;
+  const auto passes = text(check, "passes");
+  const auto failures = text(check, "failures");
+  if (passes || failures)
+    out += " (" + passes.value_or("0") + " ok, " + failures.value_or("0") + " failed)";
+  return out + "\n";
+}
+
+std::string table(const json& services) {
+  std::vector<Row> rows{{"SERVICE", "STATE", "ROUTE", "PREFIXES", "SINCE", "REASON"}};
+  for (const auto& service : services)
+    rows.push_back(service_row(service));
+  std::array<std::size_t, 6> width{};
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i)
+      width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::string line;
+    for (std::size_t i = 0; i < rows[r].size(); ++i) {
+      line += rows[r][i];
+      if (i + 1 < rows[r].size()) line += std::string(width[i] - rows[r][i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
+    out += line + "\n";
+    if (r == 0) continue;
+    for (const auto& check : array(services[r - 1], "checks"))
+      out += check_line(check);
+  }
+  return out;
+}
+
+std::string protocol_lines(const std::string& name, const json& protocol) {
+  std::string out;
+  for (const auto& interface : array(protocol, "interfaces")) {
+    std::string line = name + ": " + text(interface, "name").value_or("?");
+    if (auto sent = text(interface, "sent")) line += " sent " + *sent;
+    if (auto received = text(interface, "received")) line += " received " + *received;
+    if (auto neighbors = join(interface, "neighbors", ", "); !neighbors.empty())
+      line += ", neighbors " + neighbors;
+    if (auto last = seconds(interface, "last_update_s")) line += ", last update " + *last + " ago";
+    out += line + "\n";
+  }
+  for (const auto& neighbor : array(protocol, "neighbors")) {
+    std::string line = name + ": neighbor " + text(neighbor, "address").value_or("?");
+    if (auto state = text(neighbor, "state")) line += " " + *state;
+    if (auto uptime = seconds(neighbor, "uptime_s")) line += " for " + *uptime;
+    out += line + "\n";
+  }
+  if (out.empty()) out = name + ": enabled\n";
+  return out;
+}
+
+}  // namespace
+
+std::string format_seconds(std::int64_t s) {
+  if (s < 0) s = 0;
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+  return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
+}
+
+std::string render_status(const json& status) {
+  std::string out = header(status);
+  const auto& services = array(status, "services");
+  if (services.empty()) {
+    out += "no services configured\n";
+  } else {
+    out += table(services);
+  }
+  if (const json* protocols = field(status, "protocols"); protocols && protocols->is_object()) {
+    for (const auto& [name, protocol] : protocols->items())
+      out += protocol_lines(name, protocol);
+  }
+  return out;
+}
+
+}  // namespace anycastd::control

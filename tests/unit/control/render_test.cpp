@@ -1,0 +1,77 @@
+#include "control/render.hpp"
+
+#include <gtest/gtest.h>
+
+namespace anycastd::control {
+namespace {
+
+using nlohmann::json;
+
+TEST(RenderStatus, FullExample) {
+  const auto status = json::parse(R"({
+    "version":"0.1.0","router_id":"198.18.5.2","uptime_s":12,
+    "services":[{"name":"dns","state":"up","announce":"announce","admin_withdrawn":false,
+      "prefixes":["198.19.224.2/32"],"since_s":10,"reason":"2 passes","flaps":0,"hold_down_s":0,
+      "checks":[{"type":"dns","target":"198.19.224.2:53 test.home. A","last":"pass",
+                 "detail":"NOERROR in 0.4ms","latency_ms":0.4,"passes":10,"failures":0}]}],
+    "announced":[{"prefix":"198.19.224.2/32","action":"announce","service":"dns"}],
+    "protocols":{"rip":{"interfaces":[{"name":"eth1","sent":10,"received":4,
+                                       "neighbors":["198.18.5.1"]}],
+                        "neighbors":[{"address":"198.18.5.1","state":"up","uptime_s":30}]}}})");
+  EXPECT_EQ(render_status(status),
+            "anycastd 0.1.0, router-id 198.18.5.2, up 12s\n"
+            "SERVICE  STATE  ROUTE     PREFIXES         SINCE  REASON\n"
+            "dns      up     announce  198.19.224.2/32  10s    2 passes\n"
+            "  check dns 198.19.224.2:53 test.home. A: pass, NOERROR in 0.4ms (10 ok, 0 failed)\n"
+            "rip: eth1 sent 10 received 4, neighbors 198.18.5.1\n"
+            "rip: neighbor 198.18.5.1 up for 30s\n");
+}
+
+TEST(RenderStatus, SeveralServicesAlignAndShowAdminAndHoldDown) {
+  const auto status = json::parse(R"({
+    "services":[
+      {"name":"dns","state":"up","announce":"withdraw","admin_withdrawn":true,
+       "prefixes":["198.19.224.2/32","198.19.224.3/32"],"since_s":3700,"reason":"operator"},
+      {"name":"ntp","state":"held_down","announce":"withdraw","prefixes":["198.19.224.4/32"],
+       "since_s":5,"reason":"flapping","flaps":6,"hold_down_s":40,
+       "checks":[{"type":"ntp","target":"127.0.0.1:123","last":"fail","passes":1,"failures":3}]}]})");
+  EXPECT_EQ(render_status(status),
+            "anycastd\n"
+            "SERVICE  STATE      ROUTE             PREFIXES                         SINCE  REASON\n"
+            "dns      up         withdraw (admin)  198.19.224.2/32,198.19.224.3/32  1h01m  "
+            "operator\n"
+            "ntp      held_down  withdraw          198.19.224.4/32                  5s     "
+            "flapping, held down 40s, 6 flaps\n"
+            "  check ntp 127.0.0.1:123: fail (1 ok, 3 failed)\n");
+}
+
+TEST(RenderStatus, ToleratesMissingAndWrongTypes) {
+  EXPECT_EQ(render_status(json::object()), "anycastd\nno services configured\n");
+  EXPECT_EQ(render_status(json::array()), "anycastd\nno services configured\n");
+  EXPECT_EQ(render_status(json(42)), "anycastd\nno services configured\n");
+  const auto odd = json::parse(R"({"version":7,"uptime_s":"soon","services":[{},
+    {"name":"x","prefixes":"198.19.224.9/32","checks":[{"last":null}, 3]}],
+    "protocols":{"rip":{}, "bgp":[1], "ospf":{"interfaces":[{}]}}})");
+  EXPECT_EQ(render_status(odd),
+            "anycastd 7\n"
+            "SERVICE  STATE  ROUTE  PREFIXES  SINCE  REASON\n"
+            "?        -      -      -         -\n"
+            "x        -      -      -         -\n"
+            "  check: none\n"
+            "  check: none\n"
+            "bgp: enabled\n"
+            "ospf: ?\n"
+            "rip: enabled\n");
+}
+
+TEST(FormatSeconds, PicksTwoUnits) {
+  EXPECT_EQ(format_seconds(-3), "0s");
+  EXPECT_EQ(format_seconds(0), "0s");
+  EXPECT_EQ(format_seconds(59), "59s");
+  EXPECT_EQ(format_seconds(187), "3m07s");
+  EXPECT_EQ(format_seconds(5 * 3600 + 120), "5h02m");
+  EXPECT_EQ(format_seconds(2 * 86400 + 3 * 3600 + 59), "2d03h");
+}
+
+}  // namespace
+}  // namespace anycastd::control
