@@ -1,0 +1,481 @@
+#include "daemon.hpp"
+
+#include <csignal>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "control/state_file.hpp"
+#include "rip/session.hpp"
+#include "systemd.hpp"
+
+namespace anycastd {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Spec §2: a graceful stop exits within 2 s, whatever a speaker does.
+constexpr auto kShutdownDeadline = 1800ms;
+
+std::vector<Prefix> all_prefixes(const config::Config& config) {
+  std::vector<Prefix> prefixes;
+  for (const auto& s : config.services) {
+    prefixes.insert(prefixes.end(), s.prefixes.begin(), s.prefixes.end());
+  }
+  return prefixes;
+}
+
+std::string known_services(const config::Config& config) {
+  std::string names;
+  for (const auto& s : config.services)
+    names += (names.empty() ? "" : ", ") + s.name;
+  return names.empty() ? "none configured" : names;
+}
+
+}  // namespace
+
+void apply_log_level(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::trace:
+      spdlog::set_level(spdlog::level::trace);
+      break;
+    case config::LogLevel::debug:
+      spdlog::set_level(spdlog::level::debug);
+      break;
+    case config::LogLevel::info:
+      spdlog::set_level(spdlog::level::info);
+      break;
+    case config::LogLevel::warn:
+      spdlog::set_level(spdlog::level::warn);
+      break;
+    case config::LogLevel::error:
+      spdlog::set_level(spdlog::level::err);
+      break;
+  }
+}
+
+Daemon::Daemon(config::Config config)
+    : config_(std::move(config)),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      watchdog_timer_(io_),
+      shutdown_timer_(io_),
+      started_(Clock::now()) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+  try {
+    start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+  io_.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+// Spec §4 start-up order: config validated (by the caller) -> loopback
+// addresses present -> sockets open -> READY=1 -> probes start.
+void Daemon::start() {
+  std::signal(SIGPIPE, SIG_IGN);
+  apply_log_level(config_.daemon.log_level);
+  spdlog::info("anycastd {} starting with {}", ANYCASTD_VERSION, config_.path);
+
+  router_id_ = config_.daemon.router_id;
+  if (!router_id_) router_id_ = kernel::highest_ipv4_address(all_prefixes(config_));
+  spdlog::info("router-id {}", router_id_ ? router_id_->to_string() : "unset (no IPv4 address)");
+
+  addresses_ = std::make_unique<kernel::AddressManager>(io_, config_.loopback.interface);
+  const auto failures = addresses_->ensure(all_prefixes(config_));
+  if (!failures.empty()) {
+    std::string all;
+    for (const auto& f : failures)
+      all += (all.empty() ? "" : "; ") + f;
+    throw std::runtime_error(
+        fmt::format("cannot add anycast addresses to {}: {}", config_.loopback.interface, all));
+  }
+  addresses_->start_monitor();
+
+  load_admin_state();
+  control_ =
+      std::make_unique<control::ControlServer>(io_, config_.daemon.control_socket, handlers());
+  start_speakers();
+  wait_signals();
+
+  systemd::notify_ready(fmt::format("starting {} services", config_.services.size()));
+  start_services();
+  arm_watchdog();
+  update_status();
+}
+
+void Daemon::load_admin_state() {
+  control::StateFile file(config_.daemon.state_file);
+  const auto withdrawn = file.load();
+  admin_withdrawn_.clear();
+  for (const auto& name : withdrawn) {
+    if (config_.find_service(name)) {
+      admin_withdrawn_.insert(name);
+      spdlog::info("service {}: withdrawn by an operator (from {})", name,
+                   config_.daemon.state_file);
+    }
+  }
+}
+
+std::unique_ptr<monitor::ServiceMonitor> Daemon::make_monitor(
+    const config::ServiceConfig& service) {
+  auto m = std::make_unique<monitor::ServiceMonitor>(
+      io_, service, bus_, [this](const auto& s, const auto& t) { on_transition(s, t); });
+  if (admin_withdrawn_.count(service.name)) m->set_admin_withdrawn(true);
+  return m;
+}
+
+void Daemon::start_services() {
+  const std::size_t n = config_.services.size();
+  std::size_t i = 0;
+  for (const auto& service : config_.services) {
+    auto m = make_monitor(service);
+    // Spread first rounds over one interval so many services do not probe in lockstep.
+    m->start(service.interval * i++ / std::max<std::size_t>(n, 1));
+    services_[service.name] = std::move(m);
+  }
+}
+
+void Daemon::start_speakers() {
+  if (config_.rip) {
+    auto rip = std::make_unique<rip::RipSession>(io_, *config_.rip, bus_);
+    rip->start();
+    speakers_.push_back(std::move(rip));
+  }
+  if (speakers_.empty()) {
+    spdlog::warn("no routing protocol configured: probing and loopback addresses only");
+  }
+}
+
+void Daemon::on_transition(const monitor::ServiceMonitor& service,
+                           const core::HealthTransition& t) {
+  std::string prefixes;
+  for (const auto& p : service.config().prefixes) {
+    prefixes += (prefixes.empty() ? "" : " ") + p.to_string();
+  }
+  const auto action = service.desired_action();
+  const auto level = t.to == core::Health::up ? spdlog::level::info : spdlog::level::warn;
+  spdlog::log(level, "service {}: {} -> {} ({}); {} {}", service.name(), core::to_string(t.from),
+              core::to_string(t.to), t.reason, core::to_string(action), prefixes);
+  update_status();
+}
+
+void Daemon::update_status() {
+  std::size_t up = 0;
+  std::size_t down = 0;
+  std::size_t other = 0;
+  for (const auto& [name, s] : services_) {
+    switch (s->health()) {
+      case core::Health::up:
+        ++up;
+        break;
+      case core::Health::down:
+      case core::Health::held_down:
+        ++down;
+        break;
+      case core::Health::init:
+        ++other;
+        break;
+    }
+  }
+  systemd::notify_status(
+      fmt::format("{} services: {} up, {} down, {} starting; announcing {} "
+                  "prefixes",
+                  services_.size(), up, down, other, bus_.routes().size()));
+}
+
+void Daemon::wait_signals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", config_.path);
+      const auto reply = reload();
+      if (!reply.ok) spdlog::error("{}", reply.error);
+      wait_signals();
+      return;
+    }
+    spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    shutdown();
+  });
+}
+
+// Spec §2: a config that fails validation on reload is rejected and the
+// running one kept; sessions whose settings did not change are not touched.
+control::Reply Daemon::reload() {
+  if (stopping_) return control::Reply::failure("anycastd is stopping");
+  systemd::notify_reloading();
+  auto loaded = config::load(config_.path);
+  for (const auto& w : loaded.warnings)
+    spdlog::warn("{}", w.to_string());
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors)
+      spdlog::error("{}", e.to_string());
+    update_status();
+    systemd::notify_status("reload rejected; running the previous config");
+    return control::Reply::failure(
+        fmt::format("reload rejected, keeping the running config: {} (run anycastd -c {} "
+                    "--check)",
+                    loaded.errors.front().to_string(), config_.path));
+  }
+  config::Config next = std::move(*loaded.config);
+  apply_log_level(next.daemon.log_level);
+
+  // Loopback addresses first, so a new service's address exists before it
+  // can be announced.
+  if (next.loopback != config_.loopback) {
+    try {
+      addresses_ = std::make_unique<kernel::AddressManager>(io_, next.loopback.interface);
+    } catch (const std::exception& e) {
+      return control::Reply::failure(fmt::format("reload rejected: {}", e.what()));
+    }
+    addresses_->start_monitor();
+  }
+  const auto failures = addresses_->ensure(all_prefixes(next));
+  for (const auto& f : failures)
+    spdlog::error("loopback: {}", f);
+  std::vector<Prefix> gone;
+  for (const auto& p : all_prefixes(config_)) {
+    const auto wanted = all_prefixes(next);
+    if (std::find(wanted.begin(), wanted.end(), p) == wanted.end()) gone.push_back(p);
+  }
+
+  // Services: unchanged ones keep running untouched.
+  std::map<std::string, std::unique_ptr<monitor::ServiceMonitor>> services;
+  std::size_t i = 0;
+  for (const auto& service : next.services) {
+    auto old = services_.find(service.name);
+    if (old != services_.end() && old->second->config() == service) {
+      services[service.name] = std::move(old->second);
+      services_.erase(old);
+      ++i;
+      continue;
+    }
+    if (old != services_.end()) {
+      spdlog::info("service {}: settings changed, restarting its checks", service.name);
+      old->second->stop();
+      // Prefixes the service no longer has are withdrawn now; the others keep
+      // their announcement until the new checks decide.
+      for (const auto& p : old->second->config().prefixes) {
+        if (std::find(service.prefixes.begin(), service.prefixes.end(), p) ==
+            service.prefixes.end()) {
+          bus_.set(service.name, {p}, core::RouteAction::withdraw, core::Cause::config);
+        }
+      }
+      services_.erase(old);
+    } else {
+      spdlog::info("service {}: added", service.name);
+    }
+    auto m = make_monitor(service);
+    m->start(service.interval * i++ / std::max<std::size_t>(next.services.size(), 1));
+    services[service.name] = std::move(m);
+  }
+  for (auto& [name, removed] : services_) {
+    spdlog::info("service {}: removed from the config, withdrawing", name);
+    removed->stop();
+    removed->withdraw_all(core::Cause::config);
+  }
+  services_ = std::move(services);
+  if (!gone.empty()) addresses_->remove(gone);
+
+  // Admin withdrawals of services that no longer exist are forgotten.
+  std::erase_if(admin_withdrawn_, [&](const auto& name) { return !next.find_service(name); });
+
+  const bool rip_changed = next.rip != config_.rip;
+  const bool socket_changed = next.daemon.control_socket != config_.daemon.control_socket;
+  config_ = std::move(next);
+  if (const auto error = control::StateFile(config_.daemon.state_file).save(admin_withdrawn_)) {
+    spdlog::error("{}", *error);
+  }
+
+  if (rip_changed) {
+    spdlog::info("rip: settings changed, restarting the RIP speaker");
+    for (auto& speaker : speakers_) {
+      if (speaker->protocol() == "rip") retire(std::move(speaker));
+    }
+    std::erase(speakers_, nullptr);
+    if (config_.rip) {
+      try {
+        auto rip = std::make_unique<rip::RipSession>(io_, *config_.rip, bus_);
+        rip->start();
+        speakers_.push_back(std::move(rip));
+      } catch (const std::exception& e) {
+        spdlog::error("rip: cannot start: {}", e.what());
+      }
+    }
+  }
+  if (socket_changed) {
+    // The reply to this very request travels over the old socket, so the
+    // swap happens after the handler returns.
+    boost::asio::post(io_, [this] {
+      try {
+        control_ = std::make_unique<control::ControlServer>(io_, config_.daemon.control_socket,
+                                                            handlers());
+      } catch (const std::exception& e) {
+        spdlog::error("control socket: {}", e.what());
+      }
+    });
+  }
+  spdlog::info("reloaded {}: {} services", config_.path, services_.size());
+  update_status();
+  return control::Reply::success({{"services", services_.size()}});
+}
+
+void Daemon::retire(std::unique_ptr<core::Speaker> speaker) {
+  core::Speaker* raw = speaker.get();
+  retiring_.push_back(std::move(speaker));
+  raw->shutdown([this, raw] {
+    boost::asio::post(io_, [this, raw] {
+      std::erase_if(retiring_, [raw](const auto& s) { return s.get() == raw; });
+    });
+  });
+}
+
+// Spec §2: withdraw every prefix on every protocol, then exit 0 within 2 s.
+void Daemon::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  systemd::notify_stopping();
+  watchdog_timer_.cancel();
+  signals_.cancel();
+  for (auto& [name, s] : services_)
+    s->stop();
+  shutdown_timer_.expires_after(kShutdownDeadline);
+  shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::warn("speakers did not finish withdrawing in time; exiting anyway");
+    finish_shutdown();
+  });
+  speakers_pending_ = speakers_.size() + retiring_.size();
+  if (speakers_pending_ == 0) {
+    boost::asio::post(io_, [this] { finish_shutdown(); });
+    return;
+  }
+  auto on_done = [this] {
+    if (speakers_pending_ > 0 && --speakers_pending_ == 0) finish_shutdown();
+  };
+  for (auto& speaker : speakers_)
+    speaker->shutdown(on_done);
+  for (auto& speaker : retiring_)
+    speaker->shutdown(on_done);
+}
+
+void Daemon::finish_shutdown() {
+  shutdown_timer_.cancel();
+  // Loopback addresses stay (spec §3 [loopback]): the service keeps its sockets.
+  control_.reset();
+  io_.stop();
+}
+
+void Daemon::arm_watchdog() {
+  const auto period = systemd::watchdog_period();
+  if (!period) return;
+  watchdog_timer_.expires_after(*period / 2);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    // This handler running proves the event loop turns; the probe loop must
+    // also have started a round recently for every service.
+    const auto now = Clock::now();
+    for (const auto& [name, s] : services_) {
+      const auto& c = s->config();
+      const auto last = std::max(s->last_round_start(), started_);
+      if (now - last > c.interval + c.timeout + 2s) {
+        spdlog::error("service {}: no probe round for {}s; withholding the watchdog ping", name,
+                      std::chrono::duration_cast<std::chrono::seconds>(now - last).count());
+        arm_watchdog();
+        return;
+      }
+    }
+    systemd::notify_watchdog();
+    arm_watchdog();
+  });
+}
+
+nlohmann::json Daemon::status() const {
+  using nlohmann::json;
+  const auto now = Clock::now();
+  json services = json::array();
+  for (const auto& service : config_.services) {
+    const auto it = services_.find(service.name);
+    if (it != services_.end()) services.push_back(it->second->status(now));
+  }
+  json announced = json::array();
+  for (const auto& [prefix, entry] : bus_.routes()) {
+    announced.push_back({{"prefix", prefix.to_string()},
+                         {"action", core::to_string(entry.action)},
+                         {"service", entry.service}});
+  }
+  json protocols = json::object();
+  for (const auto& speaker : speakers_)
+    protocols[std::string(speaker->protocol())] = speaker->status();
+  return {
+      {"version", ANYCASTD_VERSION},
+      {"router_id", router_id_ ? router_id_->to_string() : ""},
+      {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()},
+      {"loopback",
+       {{"interface", config_.loopback.interface},
+        {"readded", addresses_ ? addresses_->readded_count() : 0}}},
+      {"services", services},
+      {"announced", announced},
+      {"protocols", protocols},
+  };
+}
+
+control::Reply Daemon::set_admin(const std::optional<std::string>& service, bool withdrawn) {
+  if (stopping_) return control::Reply::failure("anycastd is stopping");
+  std::vector<monitor::ServiceMonitor*> targets;
+  if (service) {
+    const auto it = services_.find(*service);
+    if (it == services_.end()) {
+      return control::Reply::failure(fmt::format("unknown service \"{}\" (configured: {})",
+                                                 *service, known_services(config_)));
+    }
+    targets.push_back(it->second.get());
+  } else {
+    for (auto& [name, s] : services_)
+      targets.push_back(s.get());
+  }
+  auto next = admin_withdrawn_;
+  for (auto* s : targets) {
+    if (withdrawn) {
+      next.insert(s->name());
+    } else {
+      next.erase(s->name());
+    }
+  }
+  // Persist first: an admin withdrawal that would not survive a restart is refused.
+  if (const auto error = control::StateFile(config_.daemon.state_file).save(next)) {
+    return control::Reply::failure(fmt::format("{}; nothing changed", *error));
+  }
+  admin_withdrawn_ = std::move(next);
+  nlohmann::json names = nlohmann::json::array();
+  for (auto* s : targets) {
+    if (s->admin_withdrawn() != withdrawn) {
+      spdlog::info("service {}: {} by an operator", s->name(),
+                   withdrawn ? "withdrawn" : "announce allowed again");
+      s->set_admin_withdrawn(withdrawn);
+    }
+    names.push_back(s->name());
+  }
+  update_status();
+  return control::Reply::success({{"services", names}});
+}
+
+control::Handlers Daemon::handlers() {
+  return control::Handlers{
+      .status = [this] { return status(); },
+      .withdraw = [this](const auto& service) { return set_admin(service, true); },
+      .announce = [this](const auto& service) { return set_admin(service, false); },
+      .reload = [this] { return reload(); },
+  };
+}
+
+}  // namespace anycastd

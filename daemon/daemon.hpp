@@ -1,0 +1,85 @@
+// The daemon: owns the event loop and wires config, loopback addresses,
+// service monitors, the announcement bus, protocol speakers and the control
+// socket together (spec §2, §4).
+//
+//   signals --TERM/INT/HUP--> Daemon --reload/shutdown--> monitors, speakers
+//   anycastctl --control socket--> Daemon --admin withdraw--> monitors --> bus --> speakers
+//   watchdog timer --progress?--> sd_notify WATCHDOG=1
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "config/config.hpp"
+#include "control/protocol.hpp"
+#include "control/server.hpp"
+#include "core/bus.hpp"
+#include "core/speaker.hpp"
+#include "kernel/address_manager.hpp"
+#include "monitor/service_monitor.hpp"
+
+namespace anycastd {
+
+class Daemon {
+ public:
+  explicit Daemon(config::Config config);
+  ~Daemon();
+
+  // Starts everything in the order of spec §4 and runs the loop until a
+  // graceful stop. Returns the process exit code.
+  int run();
+
+ private:
+  void start();
+  void start_services();
+  std::unique_ptr<monitor::ServiceMonitor> make_monitor(const config::ServiceConfig& service);
+  void start_speakers();
+  void wait_signals();
+  control::Reply reload();
+  // Shuts a replaced speaker down (withdrawing its routes) and frees it after.
+  void retire(std::unique_ptr<core::Speaker> speaker);
+  void shutdown();
+  void finish_shutdown();
+  void arm_watchdog();
+  void update_status();
+  void on_transition(const monitor::ServiceMonitor& service,
+                     const core::HealthTransition& transition);
+
+  nlohmann::json status() const;
+  control::Reply set_admin(const std::optional<std::string>& service, bool withdrawn);
+  control::Handlers handlers();
+  void load_admin_state();
+
+  boost::asio::io_context io_;
+  config::Config config_;
+  core::AnnouncementBus bus_;
+  std::unique_ptr<kernel::AddressManager> addresses_;
+  std::map<std::string, std::unique_ptr<monitor::ServiceMonitor>> services_;
+  std::vector<std::unique_ptr<core::Speaker>> speakers_;
+  std::vector<std::unique_ptr<core::Speaker>> retiring_;
+  std::unique_ptr<control::ControlServer> control_;
+  std::set<std::string> admin_withdrawn_;
+  std::optional<IpAddress> router_id_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer shutdown_timer_;
+  std::chrono::steady_clock::time_point started_;
+  std::size_t speakers_pending_ = 0;
+  bool stopping_ = false;
+};
+
+// The spdlog level matching the config's log_level.
+void apply_log_level(config::LogLevel level);
+
+}  // namespace anycastd

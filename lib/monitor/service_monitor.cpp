@@ -1,0 +1,201 @@
+#include "monitor/service_monitor.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace anycastd::monitor {
+
+using namespace std::chrono_literals;
+
+ServiceMonitor::ServiceMonitor(boost::asio::io_context& io, config::ServiceConfig config,
+                               core::AnnouncementBus& bus, TransitionHook on_transition)
+    : io_(io),
+      config_(std::move(config)),
+      bus_(bus),
+      on_transition_(std::move(on_transition)),
+      tracker_(config_.rise, config_.fall, config_.flap),
+      round_timer_(io),
+      hold_timer_(io) {
+  for (const auto& check : config_.checks)
+    checks_.push_back(probe::make_check(io_, check));
+  stats_.resize(checks_.size());
+  since_ = Clock::now();
+}
+
+ServiceMonitor::~ServiceMonitor() {
+  stop();
+}
+
+void ServiceMonitor::start(Clock::duration initial_delay) {
+  running_ = true;
+  schedule(Clock::now() + initial_delay);
+}
+
+void ServiceMonitor::stop() {
+  running_ = false;
+  ++round_;  // results still in flight belong to no round now
+  round_timer_.cancel();
+  hold_timer_.cancel();
+  for (auto& check : checks_)
+    check->cancel();
+}
+
+void ServiceMonitor::schedule(Clock::time_point at) {
+  next_round_ = at;
+  round_timer_.expires_at(at);
+  round_timer_.async_wait([this, at](const boost::system::error_code& ec) {
+    if (ec || !running_ || at != next_round_) return;  // cancelled or stale
+    start_round();
+  });
+}
+
+void ServiceMonitor::start_round() {
+  const auto now = Clock::now();
+  const auto late = std::chrono::duration_cast<std::chrono::microseconds>(now - next_round_);
+  timing_.max_late = std::max(timing_.max_late, late);
+  if (late > 50ms) ++timing_.late_over_50ms;
+  last_round_start_ = now;
+
+  // Fixed-rate schedule: the next round is planned from this one's planned
+  // start, not from when it finished; a loop that fell behind skips ahead.
+  auto next = next_round_ + config_.interval;
+  if (next <= now) next = now + config_.interval;
+
+  const std::uint64_t round = ++round_;
+  pending_ = checks_.size();
+  results_.assign(checks_.size(), probe::Result{});
+  for (std::size_t i = 0; i < checks_.size(); ++i) {
+    checks_[i]->run(config_.timeout, [this, i, round](probe::Result result) {
+      on_result(i, round, std::move(result));
+    });
+  }
+  schedule(next);
+}
+
+void ServiceMonitor::on_result(std::size_t index, std::uint64_t round, probe::Result result) {
+  if (round != round_ || !running_) return;
+  CheckStats& s = stats_[index];
+  s.last = result.ok ? CheckStats::Last::pass : CheckStats::Last::fail;
+  s.detail = result.detail;
+  s.latency = result.latency;
+  ++(result.ok ? s.passes : s.failures);
+  if (!result.ok) {
+    spdlog::debug("service {}: check {} failed: {}", config_.name, config_.checks[index].describe(),
+                  result.detail);
+  }
+  results_[index] = std::move(result);
+  if (--pending_ == 0) finish_round();
+}
+
+void ServiceMonitor::finish_round() {
+  ++timing_.rounds;
+  bool passed = true;
+  std::string detail;
+  for (std::size_t i = 0; i < results_.size(); ++i) {
+    if (!results_[i].ok) {
+      passed = false;
+      detail = fmt::format("{}: {}", config_.checks[i].describe(), results_[i].detail);
+      break;
+    }
+  }
+  if (passed) {
+    detail = results_.size() == 1 ? results_[0].detail
+                                  : fmt::format("all {} checks pass", results_.size());
+  }
+  apply(tracker_.on_round(passed, detail, Clock::now()), core::Cause::health);
+}
+
+void ServiceMonitor::apply(const std::optional<core::HealthTransition>& transition,
+                           core::Cause cause) {
+  if (!transition) return;
+  reason_ = transition->reason;
+  since_ = Clock::now();
+  if (transition->to == core::Health::up) ever_up_ = true;
+  if (transition->to == core::Health::held_down) arm_hold_timer();
+  publish(cause);
+  if (on_transition_) on_transition_(*this, *transition);
+}
+
+void ServiceMonitor::arm_hold_timer() {
+  const auto until = tracker_.hold_until();
+  if (!until) return;
+  hold_timer_.expires_at(*until);
+  hold_timer_.async_wait([this, until = *until](const boost::system::error_code& ec) {
+    if (ec || !running_ || tracker_.hold_until() != until) return;
+    apply(tracker_.on_hold_expired(Clock::now()), core::Cause::health);
+  });
+}
+
+core::RouteAction ServiceMonitor::desired_action() const {
+  if (admin_withdrawn_) return core::RouteAction::withdraw;
+  switch (tracker_.state()) {
+    case core::Health::up:
+      return core::RouteAction::announce;
+    case core::Health::init:
+      return core::RouteAction::withdraw;
+    case core::Health::down:
+    case core::Health::held_down:
+      // Spec §4: nothing is announced before its service has passed.
+      return config_.on_failure == config::OnFailure::degrade && ever_up_
+                 ? core::RouteAction::degrade
+                 : core::RouteAction::withdraw;
+  }
+  return core::RouteAction::withdraw;
+}
+
+void ServiceMonitor::publish(core::Cause cause) {
+  published_ = true;
+  bus_.set(config_.name, config_.prefixes, desired_action(), cause);
+}
+
+void ServiceMonitor::set_admin_withdrawn(bool withdrawn) {
+  admin_withdrawn_ = withdrawn;
+  // Before the first verdict the bus keeps what it had; an admin withdraw
+  // applies at once all the same.
+  if (published_ || withdrawn) publish(core::Cause::admin);
+}
+
+void ServiceMonitor::withdraw_all(core::Cause cause) {
+  bus_.set(config_.name, config_.prefixes, core::RouteAction::withdraw, cause);
+}
+
+nlohmann::json ServiceMonitor::status(Clock::time_point now) const {
+  using nlohmann::json;
+  json checks = json::array();
+  for (std::size_t i = 0; i < checks_.size(); ++i) {
+    const CheckStats& s = stats_[i];
+    checks.push_back({
+        {"type", config::to_string(config_.checks[i].type)},
+        {"target", config_.checks[i].describe()},
+        {"last", s.last == CheckStats::Last::none   ? "none"
+                 : s.last == CheckStats::Last::pass ? "pass"
+                                                    : "fail"},
+        {"detail", s.detail},
+        {"latency_ms", static_cast<double>(s.latency.count()) / 1000.0},
+        {"passes", s.passes},
+        {"failures", s.failures},
+    });
+  }
+  json prefixes = json::array();
+  for (const auto& p : config_.prefixes)
+    prefixes.push_back(p.to_string());
+  const auto hold = tracker_.hold_until();
+  return {
+      {"name", config_.name},
+      {"state", core::to_string(tracker_.state())},
+      {"announce", core::to_string(desired_action())},
+      {"admin_withdrawn", admin_withdrawn_},
+      {"prefixes", prefixes},
+      {"since_s", std::chrono::duration_cast<std::chrono::seconds>(now - since_).count()},
+      {"reason", reason_},
+      {"flaps", tracker_.flaps()},
+      {"hold_down_s", hold && *hold > now
+                          ? std::chrono::duration_cast<std::chrono::seconds>(*hold - now).count()
+                          : 0},
+      {"checks", checks},
+  };
+}
+
+}  // namespace anycastd::monitor

@@ -1,0 +1,110 @@
+// Runs one service's checks every `interval`, feeds the HealthTracker and
+// publishes the service's prefixes on the AnnouncementBus.
+//
+//   steady_timer --round--> probe::Check x N --Result--> HealthTracker
+//                                                            | transition
+//   admin withdraw/announce ------------------------------> publish() --> AnnouncementBus
+//
+// A new monitor publishes nothing until its first verdict, so a service that
+// is replaced on reload keeps its announcement until the new checks decide.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "config/config.hpp"
+#include "core/bus.hpp"
+#include "core/health.hpp"
+#include "probe/check.hpp"
+
+namespace anycastd::monitor {
+
+struct CheckStats {
+  enum class Last : std::uint8_t { none, pass, fail };
+  Last last = Last::none;
+  std::string detail;
+  std::chrono::microseconds latency{0};
+  std::uint64_t passes = 0;
+  std::uint64_t failures = 0;
+};
+
+struct RoundTiming {
+  std::uint64_t rounds = 0;
+  std::chrono::microseconds max_late{0};  // timer firing after the round's planned start
+  std::uint64_t late_over_50ms = 0;
+};
+
+class ServiceMonitor {
+ public:
+  using Clock = core::Clock;
+  // Called after every health transition (for logging and sd_notify STATUS).
+  using TransitionHook = std::function<void(const ServiceMonitor&, const core::HealthTransition&)>;
+
+  ServiceMonitor(boost::asio::io_context& io, config::ServiceConfig config,
+                 core::AnnouncementBus& bus, TransitionHook on_transition);
+  ~ServiceMonitor();
+  ServiceMonitor(const ServiceMonitor&) = delete;
+  ServiceMonitor& operator=(const ServiceMonitor&) = delete;
+
+  // Starts probing; the first round runs after `initial_delay` (spreads many
+  // services over the interval).
+  void start(Clock::duration initial_delay);
+  // Stops probing; the announcement stays as it is.
+  void stop();
+
+  // Admin drain (anycastctl withdraw/announce): withdraws regardless of health.
+  void set_admin_withdrawn(bool withdrawn);
+  // Withdraws this service's prefixes from the bus (service removed on reload).
+  void withdraw_all(core::Cause cause);
+
+  const config::ServiceConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  core::Health health() const { return tracker_.state(); }
+  bool admin_withdrawn() const { return admin_withdrawn_; }
+  // What the bus should carry for this service now.
+  core::RouteAction desired_action() const;
+  const RoundTiming& timing() const { return timing_; }
+  // When the last round started; the watchdog checks this for progress.
+  Clock::time_point last_round_start() const { return last_round_start_; }
+  nlohmann::json status(Clock::time_point now) const;
+
+ private:
+  void schedule(Clock::time_point at);
+  void start_round();
+  void on_result(std::size_t index, std::uint64_t round, probe::Result result);
+  void finish_round();
+  void apply(const std::optional<core::HealthTransition>& transition, core::Cause cause);
+  void arm_hold_timer();
+  void publish(core::Cause cause);
+
+  boost::asio::io_context& io_;
+  config::ServiceConfig config_;
+  core::AnnouncementBus& bus_;
+  TransitionHook on_transition_;
+  core::HealthTracker tracker_;
+  std::vector<std::unique_ptr<probe::Check>> checks_;
+  std::vector<CheckStats> stats_;
+  boost::asio::steady_timer round_timer_;
+  boost::asio::steady_timer hold_timer_;
+  Clock::time_point next_round_{};
+  Clock::time_point last_round_start_{};
+  Clock::time_point since_{};
+  std::string reason_ = "starting";
+  std::uint64_t round_ = 0;
+  std::size_t pending_ = 0;
+  std::vector<probe::Result> results_;
+  bool running_ = false;
+  bool admin_withdrawn_ = false;
+  bool ever_up_ = false;
+  bool published_ = false;
+  RoundTiming timing_;
+};
+
+}  // namespace anycastd::monitor

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs every test: unit tests (normal build), unit tests under ASan+UBSan,
+# and the integration tests in network namespaces (root). This is README
+# command 2 and what .ci/run calls.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+JOBS=${JOBS:-2}
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$JOBS"
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANYCASTD_SANITIZE=ON >/dev/null
+ninja -C build-asan -j"$JOBS"
+echo "== unit tests under ASan+UBSan"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest -L unit --output-on-failure -j"$JOBS")
+
+echo "== unit and integration tests"
+cd build && ctest --output-on-failure
