@@ -11,6 +11,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // RFC 2453 §3.10.1: after a triggered update "a timer should be set for a
 // random interval between 1 and 5 seconds"; changes before it expires wait.
