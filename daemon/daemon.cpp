@@ -198,8 +198,7 @@ void Daemon::wait_signals() {
     if (ec) return;
     if (signo == SIGHUP) {
       spdlog::info("SIGHUP: reloading {}", config_.path);
-      const auto reply = reload();
-      if (!reply.ok) spdlog::error("{}", reply.error);
+      reload();
       wait_signals();
       return;
     }
@@ -219,6 +218,8 @@ control::Reply Daemon::reload() {
   if (!loaded.config) {
     for (const auto& e : loaded.errors)
       spdlog::error("{}", e.to_string());
+    spdlog::error("reload rejected: {} has {} error(s); keeping the running config", config_.path,
+                  loaded.errors.size());
     update_status();
     systemd::notify_status("reload rejected; running the previous config");
     return control::Reply::failure(

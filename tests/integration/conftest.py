@@ -17,7 +17,8 @@ def pytest_collection_modifyitems(config, items):
 def workdir():
     d = lab.tempdir()
     yield d
-    shutil.rmtree(d, ignore_errors=True)
+    if os.environ.get("ANYCASTD_KEEP") is None:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture

@@ -132,10 +132,13 @@ remote-control:
 """)
         self.proc = None
 
-    def start(self):
+    def start(self, wait=True):
+        """Starts unbound; with `wait`, until it answers (the address must
+        already be on an interface: ip-freebind lets it start before)."""
         self.proc = self.ns.popen(shutil.which("unbound") or "/usr/sbin/unbound", "-d", "-c",
                                   self.conf, log=self.log)
-        wait_until(lambda: self.answers(), 10, 0.05, f"unbound on {self.address}")
+        if wait:
+            wait_until(lambda: self.answers(), 10, 0.05, f"unbound on {self.address}")
         return self
 
     def answers(self):

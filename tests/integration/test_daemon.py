@@ -61,7 +61,7 @@ def test_anycastctl_exit_codes(workdir):
 
 def test_failover_withdraw_persistence_and_stop(namespaces, workdir):
     ns = namespaces("srv")
-    unbound = lab.Unbound(ns, ANYCAST, workdir).start()
+    unbound = lab.Unbound(ns, ANYCAST, workdir).start(wait=False)
     daemon = lab.Anycastd(ns, workdir, CONFIG).start()
 
     # The anycast address is on lo before anything is announced.
