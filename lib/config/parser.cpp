@@ -15,201 +15,29 @@
 
 #include "config/config.hpp"
 #include "config/dns_names.hpp"
+#include "config/protocols.hpp"
+#include "config/reader.hpp"
 
 namespace anycastd::config {
 namespace {
 
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
+// The protocol sections this build can run; any other is an error (spec §3).
+constexpr std::string_view kBuiltProtocols = "rip";
 constexpr std::size_t kMaxServiceName = 64;
 
-struct Range {
-  std::int64_t min;
-  std::int64_t max;
-};
-
-class Parser {
+class Parser : public Reader {
  public:
-  explicit Parser(std::string path) : path_(std::move(path)) {}
-
+  using Reader::Reader;
   LoadResult run(std::string_view text);
 
  private:
-  void error(const toml::source_region& where, std::string message) {
-    errors_.push_back({path_, where.begin.line, where.begin.column, std::move(message)});
-  }
-  void warning(const toml::source_region& where, std::string message) {
-    warnings_.push_back({path_, where.begin.line, where.begin.column, std::move(message)});
-  }
-
-  // Reports keys of `table` not in `allowed`, naming the table.
-  void check_keys(const toml::table& table, std::string_view where,
-                  std::initializer_list<std::string_view> allowed);
-
-  // Each reader leaves `out` untouched when the key is absent or invalid.
-  bool read_string(const toml::table& t, std::string_view key, std::string& out);
-  bool read_int(const toml::table& t, std::string_view key, Range range, std::int64_t& out);
-  template <typename T>
-  bool read_uint(const toml::table& t, std::string_view key, Range range, T& out) {
-    std::int64_t v = 0;
-    if (!read_int(t, key, range, v)) return false;
-    out = static_cast<T>(v);
-    return true;
-  }
-  bool read_duration(const toml::table& t, std::string_view key, Duration min, Duration max,
-                     Duration& out);
-  bool read_address(const toml::table& t, std::string_view key, IpAddress& out);
-  bool read_string_array(const toml::table& t, std::string_view key,
-                         std::vector<std::pair<std::string, toml::source_region>>& out);
-  const toml::table* read_table(const toml::table& t, std::string_view key);
-
   void parse_daemon(const toml::table& t, DaemonConfig& out);
   void parse_loopback(const toml::table& t, LoopbackConfig& out);
   void parse_services(const toml::node& node, std::vector<ServiceConfig>& out);
   void parse_service(const toml::table& t, ServiceConfig& out);
   void parse_check(const toml::table& t, const ServiceConfig& service, CheckConfig& out);
-  void parse_rip(const toml::table& t, RipConfig& out);
-  void parse_auth(const toml::table& t, std::string_view where, AuthConfig& out);
-
-  std::string path_;
-  std::vector<Diagnostic> errors_;
-  std::vector<Diagnostic> warnings_;
 };
-
-std::string_view type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date/time";
-    case toml::node_type::none:
-      return "nothing";
-  }
-  return "something else";
-}
-
-void Parser::check_keys(const toml::table& table, std::string_view where,
-                        std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, node] : table) {
-    if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-    std::string known;
-    for (auto k : allowed)
-      known += fmt::format("{}{}", known.empty() ? "" : ", ", k);
-    error(key.source(),
-          fmt::format("unknown key \"{}\" in {} (known keys: {})", key.str(), where, known));
-  }
-}
-
-bool Parser::read_string(const toml::table& t, std::string_view key, std::string& out) {
-  const toml::node* node = t.get(key);
-  if (!node) return false;
-  if (!node->is_string()) {
-    error(node->source(), fmt::format("\"{}\" must be a string, not {}", key, type_name(*node)));
-    return false;
-  }
-  out = node->as_string()->get();
-  return true;
-}
-
-bool Parser::read_int(const toml::table& t, std::string_view key, Range range, std::int64_t& out) {
-  const toml::node* node = t.get(key);
-  if (!node) return false;
-  if (!node->is_integer()) {
-    error(node->source(), fmt::format("\"{}\" must be an integer, not {}", key, type_name(*node)));
-    return false;
-  }
-  const std::int64_t v = node->as_integer()->get();
-  if (v < range.min || v > range.max) {
-    error(node->source(),
-          fmt::format("\"{}\" is {}, must be between {} and {}", key, v, range.min, range.max));
-    return false;
-  }
-  out = v;
-  return true;
-}
-
-bool Parser::read_duration(const toml::table& t, std::string_view key, Duration min, Duration max,
-                           Duration& out) {
-  const toml::node* node = t.get(key);
-  if (!node) return false;
-  if (!node->is_string()) {
-    error(node->source(), fmt::format("\"{}\" must be a duration string with a unit such as "
-                                      "\"500ms\", \"2s\" or \"1m\", not {}",
-                                      key, type_name(*node)));
-    return false;
-  }
-  const auto& text = node->as_string()->get();
-  const auto d = parse_duration(text);
-  if (!d) {
-    error(node->source(), fmt::format("\"{}\": \"{}\" is not a duration (use a whole number "
-                                      "and a unit: ms, s, m, h, e.g. \"500ms\")",
-                                      key, text));
-    return false;
-  }
-  if (*d < min || *d > max) {
-    error(node->source(), fmt::format("\"{}\" is {}, must be between {} and {}", key, text,
-                                      format_duration(min), format_duration(max)));
-    return false;
-  }
-  out = *d;
-  return true;
-}
-
-bool Parser::read_address(const toml::table& t, std::string_view key, IpAddress& out) {
-  std::string text;
-  if (!read_string(t, key, text)) return false;
-  const auto a = IpAddress::parse(text);
-  if (!a) {
-    error(t.get(key)->source(), fmt::format("\"{}\": \"{}\" is not an IP address", key, text));
-    return false;
-  }
-  out = *a;
-  return true;
-}
-
-bool Parser::read_string_array(const toml::table& t, std::string_view key,
-                               std::vector<std::pair<std::string, toml::source_region>>& out) {
-  const toml::node* node = t.get(key);
-  if (!node) return false;
-  const toml::array* array = node->as_array();
-  if (!array) {
-    error(node->source(),
-          fmt::format("\"{}\" must be an array of strings, not {}", key, type_name(*node)));
-    return false;
-  }
-  bool ok = true;
-  for (const auto& item : *array) {
-    if (!item.is_string()) {
-      error(item.source(),
-            fmt::format("\"{}\" must hold only strings, not {}", key, type_name(item)));
-      ok = false;
-      continue;
-    }
-    out.emplace_back(item.as_string()->get(), item.source());
-  }
-  return ok;
-}
-
-const toml::table* Parser::read_table(const toml::table& t, std::string_view key) {
-  const toml::node* node = t.get(key);
-  if (!node) return nullptr;
-  if (!node->is_table()) {
-    error(node->source(), fmt::format("\"{}\" must be a table, not {}", key, type_name(*node)));
-    return nullptr;
-  }
-  return node->as_table();
-}
 
 void Parser::parse_daemon(const toml::table& t, DaemonConfig& out) {
   check_keys(t, "[daemon]", {"router_id", "control_socket", "state_file", "log_level"});
@@ -498,89 +326,19 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
   }
 }
 
-void Parser::parse_auth(const toml::table& t, std::string_view where, AuthConfig& out) {
-  check_keys(t, where, {"mode", "key_id", "key"});
-  std::string mode;
-  if (!read_string(t, "mode", mode)) {
-    if (!t.contains("mode")) error(t.source(), fmt::format("{} needs a \"mode\"", where));
-    return;
-  }
-  if (mode == "text") {
-    out.mode = AuthMode::text;
-  } else if (mode == "md5") {
-    out.mode = AuthMode::md5;
-  } else {
-    error(t.get("mode")->source(),
-          fmt::format("\"mode\": \"{}\" is not \"text\" or \"md5\"", mode));
-    return;
-  }
-  read_uint(t, "key_id", {0, 255}, out.key_id);
-  if (!read_string(t, "key", out.key)) {
-    if (!t.contains("key")) error(t.source(), fmt::format("{} needs a \"key\"", where));
-  } else if (out.key.empty() || out.key.size() > 16) {
-    error(t.get("key")->source(), "\"key\" must be 1 to 16 characters");
-  }
-}
-
-void Parser::parse_rip(const toml::table& t, RipConfig& out) {
-  check_keys(t, "[rip]",
-             {"interfaces", "neighbors", "metric", "degraded_metric", "update_interval",
-              "authentication"});
-  std::vector<std::pair<std::string, toml::source_region>> items;
-  if (read_string_array(t, "interfaces", items)) {
-    for (const auto& [name, where] : items) {
-      if (name.empty() || name.size() > kMaxInterfaceName) {
-        error(where, fmt::format("\"{}\" is not a valid interface name", name));
-      } else if (std::find(out.interfaces.begin(), out.interfaces.end(), name) !=
-                 out.interfaces.end()) {
-        error(where, fmt::format("interface \"{}\" is listed twice", name));
-      } else {
-        out.interfaces.push_back(name);
-      }
-    }
-  }
-  items.clear();
-  if (read_string_array(t, "neighbors", items)) {
-    for (const auto& [text, where] : items) {
-      const auto a = IpAddress::parse(text);
-      if (!a || !a->is_v4()) {
-        error(where, fmt::format("RIP neighbor \"{}\" is not an IPv4 address", text));
-      } else {
-        out.neighbors.push_back(*a);
-      }
-    }
-  }
-  if (out.interfaces.empty() && out.neighbors.empty() && !t.contains("interfaces") &&
-      !t.contains("neighbors")) {
-    error(t.source(), "[rip] needs \"interfaces\" or \"neighbors\" to talk to");
-  }
-  // RFC 2453 §3.6: metric 16 is infinity, so announced routes use 1..15.
-  read_uint(t, "metric", {1, 15}, out.metric);
-  read_uint(t, "degraded_metric", {1, 15}, out.degraded_metric);
-  if (out.degraded_metric < out.metric) {
-    warning(t.source(), fmt::format("[rip] degraded_metric {} is better than metric {}",
-                                    out.degraded_metric, out.metric));
-  }
-  read_duration(t, "update_interval", std::chrono::seconds(1), std::chrono::hours(1),
-                out.update_interval);
-  if (const toml::table* auth = read_table(t, "authentication")) {
-    parse_auth(*auth, "[rip] authentication", out.authentication);
-  }
-}
-
 LoadResult Parser::run(std::string_view text) {
   LoadResult result;
   toml::table root;
   try {
-    root = toml::parse(text, path_);
+    root = toml::parse(text, path());
   } catch (const toml::parse_error& e) {
     error(e.source(), std::string(e.description()));
-    result.errors = std::move(errors_);
+    result.errors = std::move(errors());
     return result;
   }
 
   Config config;
-  config.path = path_;
+  config.path = path();
   check_keys(root, "the top level", {"daemon", "loopback", "service", "rip", "ospf", "bgp"});
   if (const toml::table* t = read_table(root, "daemon")) parse_daemon(*t, config.daemon);
   if (const toml::table* t = read_table(root, "loopback")) parse_loopback(*t, config.loopback);
@@ -589,21 +347,23 @@ LoadResult Parser::run(std::string_view text) {
   }
   if (const toml::table* t = read_table(root, "rip")) {
     RipConfig rip;
-    parse_rip(*t, rip);
+    parse_rip(*this, *t, rip);
     config.rip = std::move(rip);
   }
-  for (std::string_view protocol : {"ospf", "bgp"}) {
-    if (const toml::node* node = root.get(protocol)) {
-      error(node->source(),
-            fmt::format("{}: not supported by this build (supported: rip)", protocol));
-    }
+  if (const toml::node* node = root.get("ospf")) {
+    error(node->source(),
+          fmt::format("ospf: not supported by this build (supported: {})", kBuiltProtocols));
+  }
+  if (const toml::node* node = root.get("bgp")) {
+    error(node->source(),
+          fmt::format("bgp: not supported by this build (supported: {})", kBuiltProtocols));
   }
 
   const toml::source_region top{{1, 1}, {1, 1}, nullptr};
-  if (config.services.empty() && errors_.empty()) {
+  if (config.services.empty() && errors().empty()) {
     warning(top, "no [[service]] defined: nothing will be probed or announced");
   }
-  if (!config.has_protocol() && errors_.empty()) {
+  if (!config.has_protocol() && errors().empty()) {
     warning(top,
             "no routing protocol section ([rip]): probes and loopback addresses only, "
             "nothing is announced to the network");
@@ -619,11 +379,11 @@ LoadResult Parser::run(std::string_view text) {
     }
   }
   // Report in file order, as a compiler would.
-  std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+  std::stable_sort(errors().begin(), errors().end(), [](const auto& a, const auto& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });
-  result.errors = std::move(errors_);
-  result.warnings = std::move(warnings_);
+  result.errors = std::move(errors());
+  result.warnings = std::move(warnings());
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

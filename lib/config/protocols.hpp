@@ -1,0 +1,14 @@
+// Parsers for the protocol sections of the config, one file each
+// (rip_config.cpp, ...), sharing the Reader's positioned diagnostics.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include "config/config.hpp"
+#include "config/reader.hpp"
+
+namespace anycastd::config {
+
+void parse_rip(Reader& r, const toml::table& t, RipConfig& out);
+
+}  // namespace anycastd::config
