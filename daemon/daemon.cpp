@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/state_file.hpp"
-#include "rip/session.hpp"
+#include "speakers.hpp"
 #include "systemd.hpp"
 
 namespace anycastd {
@@ -146,10 +146,12 @@ void Daemon::start_services() {
 }
 
 void Daemon::start_speakers() {
-  if (config_.rip) {
-    auto rip = std::make_unique<rip::RipSession>(io_, *config_.rip, bus_);
-    rip->start();
-    speakers_.push_back(std::move(rip));
+  const SpeakerContext ctx{io_, bus_, router_id_};
+  for (const auto protocol : protocols()) {
+    if (auto speaker = make_speaker(protocol, config_, ctx)) {
+      speaker->start();
+      speakers_.push_back(std::move(speaker));
+    }
   }
   if (speakers_.empty()) {
     spdlog::warn("no routing protocol configured: probing and loopback addresses only");
@@ -290,27 +292,31 @@ control::Reply Daemon::reload() {
   // Admin withdrawals of services that no longer exist are forgotten.
   std::erase_if(admin_withdrawn_, [&](const auto& name) { return !next.find_service(name); });
 
-  const bool rip_changed = next.rip != config_.rip;
+  std::vector<std::string_view> changed;
+  for (const auto protocol : protocols()) {
+    if (protocol_changed(protocol, config_, next)) changed.push_back(protocol);
+  }
   const bool socket_changed = next.daemon.control_socket != config_.daemon.control_socket;
   config_ = std::move(next);
   if (const auto error = control::StateFile(config_.daemon.state_file).save(admin_withdrawn_)) {
     spdlog::error("{}", *error);
   }
 
-  if (rip_changed) {
-    spdlog::info("rip: settings changed, restarting the RIP speaker");
+  // A protocol whose settings changed restarts; the others keep their sessions.
+  const SpeakerContext ctx{io_, bus_, router_id_};
+  for (const auto protocol : changed) {
+    spdlog::info("{}: settings changed, restarting the speaker", protocol);
     for (auto& speaker : speakers_) {
-      if (speaker->protocol() == "rip") retire(std::move(speaker));
+      if (speaker->protocol() == protocol) retire(std::move(speaker));
     }
     std::erase(speakers_, nullptr);
-    if (config_.rip) {
-      try {
-        auto rip = std::make_unique<rip::RipSession>(io_, *config_.rip, bus_);
-        rip->start();
-        speakers_.push_back(std::move(rip));
-      } catch (const std::exception& e) {
-        spdlog::error("rip: cannot start: {}", e.what());
+    try {
+      if (auto speaker = make_speaker(protocol, config_, ctx)) {
+        speaker->start();
+        speakers_.push_back(std::move(speaker));
       }
+    } catch (const std::exception& e) {
+      spdlog::error("{}: cannot start: {}", protocol, e.what());
     }
   }
   if (socket_changed) {

@@ -1,0 +1,36 @@
+// The routing protocols this build can run, and how each is made from the
+// config. Adding a protocol means adding it here and in config/protocols.hpp.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "core/bus.hpp"
+#include "core/speaker.hpp"
+
+namespace anycastd {
+
+struct SpeakerContext {
+  boost::asio::io_context& io;
+  core::AnnouncementBus& bus;
+  std::optional<IpAddress> router_id;
+};
+
+// Every protocol name this build knows, in start-up order.
+std::span<const std::string_view> protocols();
+
+// The speaker for `protocol` when the config enables it, else nullptr.
+// Throws std::runtime_error if it cannot be built from this config.
+std::unique_ptr<core::Speaker> make_speaker(std::string_view protocol, const config::Config& cfg,
+                                            const SpeakerContext& ctx);
+
+// Whether `protocol`'s settings differ between two configs (reload).
+bool protocol_changed(std::string_view protocol, const config::Config& before,
+                      const config::Config& after);
+
+}  // namespace anycastd
