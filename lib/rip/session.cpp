@@ -309,9 +309,8 @@ void RipSession::on_readable(std::size_t interface) {
     event.interface = arrival;
     event.source = IpAddress::v4(ntohl(source.sin_addr.s_addr));
     event.source_port = ntohs(source.sin_port);
-    // A datagram longer than the buffer is reported at its real length by
-    // MSG_TRUNC semantics only with the flag; anything over 504 bytes is
-    // rejected by the decoder, so the truncated copy is enough.
+    // A datagram longer than the buffer arrives cut short; anything over 504
+    // bytes is rejected by the decoder either way.
     event.bytes.assign(buffer.begin(), buffer.begin() + n);
     feed(event);
   }

@@ -67,6 +67,11 @@ std::map<Prefix, std::uint32_t> Speaker::advertised() const {
   std::map<Prefix, std::uint32_t> all = routes_;
   for (const auto& [prefix, left] : poisoned_)
     all.emplace(prefix, kInfinity);
+  // Shutting down, everything is on its way out with metric 16.
+  if (state_ == State::shutting_down || state_ == State::stopped) {
+    for (auto& [prefix, metric] : all)
+      metric = kInfinity;
+  }
   return all;
 }
 

@@ -449,6 +449,7 @@ TEST_F(RipSpeakerTest, ShutdownPoisonsEverythingTwiceThenDone) {
             (std::map<Prefix, std::uint32_t>{{kDns, 16}, {kNtp, 16}}));
   EXPECT_TRUE(has_done(second));
   EXPECT_FALSE(speaker->running());
+  EXPECT_EQ(speaker->advertised(), (std::map<Prefix, std::uint32_t>{{kDns, 16}, {kNtp, 16}}));
   EXPECT_TRUE(run(Shutdown{}, t0 + 11s).empty());
 }
 
