@@ -1,9 +1,10 @@
-// The exec check: runs `command` (argv, no shell) with posix_spawn in its own
-// process group, stdin/stdout/stderr on /dev/null and no other inherited fd
-// (a child must not hold a BGP session open after the daemon dies). The exit
-// is watched through a pidfd (pidfd_open(2)), so nothing blocks the event
-// loop; exit status 0 passes. On timeout or cancel the whole process group
-// gets SIGKILL and the child is reaped when its pidfd turns readable.
+// The exec check: runs `command` (argv, no shell; argv[0] without a slash is
+// looked up in PATH) with posix_spawnp in its own process group, with
+// stdin/stdout/stderr on /dev/null and no other inherited fd (a child must
+// not hold a BGP session open after the daemon dies). The exit is watched
+// through a pidfd (pidfd_open(2)), so nothing blocks the event loop; exit
+// status 0 passes. On timeout or cancel the whole process group gets SIGKILL
+// and the child is reaped when its pidfd turns readable.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
