@@ -6,14 +6,17 @@
 #include <netinet/ip.h>
 #include <sys/socket.h>
 
+#include <bit>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include <spdlog/spdlog.h>
 
