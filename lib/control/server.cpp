@@ -224,9 +224,13 @@ ControlServer::ControlServer(boost::asio::io_context& io, std::string socket_pat
     throw std::runtime_error("cannot create control socket " + path + ": " + e.code().message());
   }
   // Before listen(), nobody can connect yet, so the mode is right from the first client on.
-  if (chmod(path.c_str(), 0660) != 0 || chown(path.c_str(), static_cast<uid_t>(-1), getegid()) != 0)
+  if (chmod(path.c_str(), 0660) != 0 ||
+      chown(path.c_str(), static_cast<uid_t>(-1), getegid()) != 0) {
+    const int error = errno;
+    unlink(path.c_str());
     throw std::runtime_error("cannot set mode 0660 on control socket " + path + ": " +
-                             errno_text(errno));
+                             errno_text(error));
+  }
   struct stat st {};
   if (stat(path.c_str(), &st) == 0) {
     state_->device = st.st_dev;

@@ -34,7 +34,8 @@ TEST(RenderStatus, SeveralServicesAlignAndShowAdminAndHoldDown) {
        "prefixes":["198.19.224.2/32","198.19.224.3/32"],"since_s":3700,"reason":"operator"},
       {"name":"ntp","state":"held_down","announce":"withdraw","prefixes":["198.19.224.4/32"],
        "since_s":5,"reason":"flapping","flaps":6,"hold_down_s":40,
-       "checks":[{"type":"ntp","target":"127.0.0.1:123","last":"fail","passes":1,"failures":3}]}]})");
+       "checks":[{"type":"ntp","target":"127.0.0.1:123","last":"fail",
+                  "passes":1,"failures":3}]}]})");
   EXPECT_EQ(render_status(status),
             "anycastd\n"
             "SERVICE  STATE      ROUTE             PREFIXES                         SINCE  REASON\n"
