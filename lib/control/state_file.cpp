@@ -103,7 +103,12 @@ std::optional<std::string> StateFile::save(const std::set<std::string>& withdraw
   const std::string text =
       doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 
-  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  // Built by appending: GCC 12 at -O3 flags `"." + std::string&&` with a false
+  // -Wrestrict (GCC PR 105651), which breaks the Release build under -Werror.
+  std::string temp_name = ".";
+  temp_name += target.filename().string();
+  temp_name += ".XXXXXX";
+  std::string temp = (dir / temp_name).string();
   UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (fd.get() < 0) return "cannot create a temporary file next to " + path_ + ": " + errno_text();
   const auto fail = [&](const std::string& what) {
