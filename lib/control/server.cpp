@@ -103,6 +103,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start() { read(); }
 
+  // Closes a session waiting for a request; one busy answering finishes
+  // its reply first (a reload may replace the server from inside a handler).
+  void stop() {
+    if (!replying_) close();
+  }
+
   void close() {
     boost::system::error_code ignored;
     socket_.close(ignored);
@@ -126,6 +132,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
     if (server_->stopped) return;
+    replying_ = true;
     if (ec == boost::asio::error::not_found) {
       // The buffer filled up without a newline.
       reply(encode_reply(Reply::failure("request longer than " + std::to_string(kMaxRequestLine) +
@@ -153,6 +160,7 @@ class Session : public std::enable_shared_from_this<Session> {
         socket_, boost::asio::buffer(output_),
         [self = shared_from_this(), then_close](const boost::system::error_code& ec, std::size_t) {
           // A client that went away before reading its answer is not an error.
+          self->replying_ = false;
           if (ec || then_close || self->server_->stopped) {
             self->close();
             return;
@@ -166,6 +174,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::steady_timer timer_;
   std::string input_;
   std::string output_;
+  bool replying_ = false;
 };
 
 void accept(const std::shared_ptr<detail::ServerState>& state) {
@@ -251,7 +260,7 @@ ControlServer::~ControlServer() {
   state_->acceptor.close(ignored);
   state_->retry_timer.cancel();
   for (const auto& weak : state_->sessions) {
-    if (auto session = weak.lock()) session->close();
+    if (auto session = weak.lock()) session->stop();
   }
   state_->sessions.clear();
   struct stat st {};

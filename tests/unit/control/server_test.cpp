@@ -157,6 +157,18 @@ TEST_F(ServerTest, MissingHandlerAndThrowingHandlerAreErrorReplies) {
   EXPECT_THAT(response["error"].get<std::string>(), HasSubstr("config vanished"));
 }
 
+TEST_F(ServerTest, AHandlerMayDestroyTheServerAndStillAnswer) {
+  std::optional<ControlServer> server;
+  handlers.reload = [&server] {
+    server.reset();
+    return Reply::success({{"message", "replaced"}});
+  };
+  server.emplace(io, path, handlers);
+  const auto response = call({{"command", "reload"}});
+  EXPECT_EQ(response["result"]["message"], "replaced");
+  EXPECT_FALSE(fs::exists(path));
+}
+
 TEST_F(ServerTest, GarbageGetsAnErrorAndTheServerKeepsServing) {
   ControlServer server(io, path, handlers);
   const auto replies = with_io([&] {
