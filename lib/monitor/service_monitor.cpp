@@ -10,7 +10,8 @@ namespace anycastd::monitor {
 using namespace std::chrono_literals;
 
 ServiceMonitor::ServiceMonitor(boost::asio::io_context& io, config::ServiceConfig config,
-                               core::AnnouncementBus& bus, TransitionHook on_transition)
+                               core::AnnouncementBus& bus, TransitionHook on_transition,
+                               const CheckFactory& make_check)
     : io_(io),
       config_(std::move(config)),
       bus_(bus),
@@ -19,7 +20,7 @@ ServiceMonitor::ServiceMonitor(boost::asio::io_context& io, config::ServiceConfi
       round_timer_(io),
       hold_timer_(io) {
   for (const auto& check : config_.checks)
-    checks_.push_back(probe::make_check(io_, check));
+    checks_.push_back(make_check(io_, check));
   stats_.resize(checks_.size());
   since_ = Clock::now();
 }
@@ -195,6 +196,10 @@ nlohmann::json ServiceMonitor::status(Clock::time_point now) const {
                           ? std::chrono::duration_cast<std::chrono::seconds>(*hold - now).count()
                           : 0},
       {"checks", checks},
+      {"rounds",
+       {{"completed", timing_.rounds},
+        {"max_late_ms", static_cast<double>(timing_.max_late.count()) / 1000.0},
+        {"late_over_50ms", timing_.late_over_50ms}}},
   };
 }
 

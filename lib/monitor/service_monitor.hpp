@@ -46,9 +46,13 @@ class ServiceMonitor {
   using Clock = core::Clock;
   // Called after every health transition (for logging and sd_notify STATUS).
   using TransitionHook = std::function<void(const ServiceMonitor&, const core::HealthTransition&)>;
+  // Makes the probe for one configured check; tests and benchmarks pass fakes.
+  using CheckFactory = std::function<std::unique_ptr<probe::Check>(boost::asio::io_context&,
+                                                                   const config::CheckConfig&)>;
 
   ServiceMonitor(boost::asio::io_context& io, config::ServiceConfig config,
-                 core::AnnouncementBus& bus, TransitionHook on_transition);
+                 core::AnnouncementBus& bus, TransitionHook on_transition,
+                 const CheckFactory& make_check = probe::make_check);
   ~ServiceMonitor();
   ServiceMonitor(const ServiceMonitor&) = delete;
   ServiceMonitor& operator=(const ServiceMonitor&) = delete;

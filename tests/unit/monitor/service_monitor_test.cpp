@@ -1,0 +1,179 @@
+#include "monitor/service_monitor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/post.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace anycastd::monitor {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A check whose outcome the test sets; it answers on the next loop turn.
+struct Script {
+  bool pass = true;
+  int runs = 0;
+};
+
+class FakeCheck : public probe::Check {
+ public:
+  FakeCheck(boost::asio::io_context& io, std::shared_ptr<Script> script)
+      : io_(io), script_(std::move(script)) {}
+  void run(std::chrono::milliseconds, std::function<void(probe::Result)> done) override {
+    ++script_->runs;
+    const bool pass = script_->pass;
+    const auto generation = ++generation_;
+    boost::asio::post(io_, [this, generation, pass, done = std::move(done)] {
+      if (generation != generation_) return;
+      done(probe::Result{pass, 100us, pass ? "fake pass" : "fake failure"});
+    });
+  }
+  void cancel() override { ++generation_; }
+
+ private:
+  boost::asio::io_context& io_;
+  std::shared_ptr<Script> script_;
+  std::uint64_t generation_ = 0;
+};
+
+config::ServiceConfig service(std::size_t checks = 1) {
+  config::ServiceConfig s;
+  s.name = "dns";
+  s.prefixes = {*Prefix::parse("198.19.224.2/32")};
+  s.interval = 20ms;
+  s.timeout = 10ms;
+  s.rise = 2;
+  s.fall = 2;
+  for (std::size_t i = 0; i < checks; ++i)
+    s.checks.push_back(config::CheckConfig{});
+  return s;
+}
+
+struct ServiceMonitorTest : ::testing::Test {
+  boost::asio::io_context io;
+  core::AnnouncementBus bus;
+  std::vector<std::shared_ptr<Script>> scripts;
+  std::vector<core::RouteChange> changes;
+  std::vector<core::HealthTransition> transitions;
+
+  ServiceMonitorTest() {
+    bus.subscribe([this](const core::RouteChange& c) { changes.push_back(c); });
+  }
+
+  std::unique_ptr<ServiceMonitor> make(const config::ServiceConfig& cfg) {
+    return std::make_unique<ServiceMonitor>(
+        io, cfg, bus,
+        [this](const ServiceMonitor&, const core::HealthTransition& t) {
+          transitions.push_back(t);
+        },
+        [this](boost::asio::io_context& ctx, const config::CheckConfig&) {
+          scripts.push_back(std::make_shared<Script>());
+          return std::make_unique<FakeCheck>(ctx, scripts.back());
+        });
+  }
+
+  // Runs the loop until `done` or a generous deadline (a failure, not a wait).
+  bool run_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io.run_for(5ms);
+    }
+    return true;
+  }
+
+  core::RouteAction route() const { return bus.action_of(*Prefix::parse("198.19.224.2/32")); }
+};
+
+TEST_F(ServiceMonitorTest, AnnouncesAfterRiseAndWithdrawsAfterFall) {
+  auto m = make(service());
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
+  EXPECT_GE(scripts[0]->runs, 2);
+  EXPECT_EQ(m->health(), core::Health::up);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].cause, core::Cause::health);
+
+  scripts[0]->pass = false;
+  const int runs_before = scripts[0]->runs;
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::withdraw; }));
+  EXPECT_EQ(scripts[0]->runs - runs_before, 2);  // exactly `fall` failed rounds
+  EXPECT_EQ(transitions.back().to, core::Health::down);
+  EXPECT_EQ(transitions.back().reason, "2 failures: tcp 0.0.0.0:0: fake failure");
+}
+
+TEST_F(ServiceMonitorTest, EveryCheckMustPass) {
+  auto m = make(service(2));
+  scripts[1]->pass = false;
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return m->health() == core::Health::down; }));
+  EXPECT_EQ(route(), core::RouteAction::withdraw);
+  EXPECT_TRUE(changes.empty());  // never announced
+}
+
+TEST_F(ServiceMonitorTest, AdminWithdrawOverridesHealth) {
+  auto m = make(service());
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
+  m->set_admin_withdrawn(true);
+  EXPECT_EQ(route(), core::RouteAction::withdraw);
+  EXPECT_EQ(changes.back().cause, core::Cause::admin);
+  m->set_admin_withdrawn(false);
+  EXPECT_EQ(route(), core::RouteAction::announce);
+}
+
+TEST_F(ServiceMonitorTest, AdminWithdrawnServiceIsNotAnnouncedWhenItComesUp) {
+  auto m = make(service());
+  m->set_admin_withdrawn(true);
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return m->health() == core::Health::up; }));
+  EXPECT_EQ(route(), core::RouteAction::withdraw);
+  EXPECT_EQ(m->desired_action(), core::RouteAction::withdraw);
+}
+
+TEST_F(ServiceMonitorTest, DegradeKeepsAnnouncingWithAWorseMetricOnlyAfterBeingUp) {
+  auto cfg = service();
+  cfg.on_failure = config::OnFailure::degrade;
+  auto m = make(cfg);
+  scripts[0]->pass = false;
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return m->health() == core::Health::down; }));
+  EXPECT_EQ(route(), core::RouteAction::withdraw);  // spec §4: never announced before a pass
+
+  scripts[0]->pass = true;
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
+  scripts[0]->pass = false;
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::degrade; }));
+}
+
+TEST_F(ServiceMonitorTest, StopEndsProbingAndKeepsTheAnnouncement) {
+  auto m = make(service());
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
+  m->stop();
+  const int runs = scripts[0]->runs;
+  io.run_for(100ms);
+  EXPECT_EQ(scripts[0]->runs, runs);
+  EXPECT_EQ(route(), core::RouteAction::announce);
+  m->withdraw_all(core::Cause::config);
+  EXPECT_EQ(route(), core::RouteAction::withdraw);
+}
+
+TEST_F(ServiceMonitorTest, StatusReportsChecksAndRounds) {
+  auto m = make(service());
+  m->start(0ms);
+  ASSERT_TRUE(run_until([&] { return m->health() == core::Health::up; }));
+  const auto status = m->status(core::Clock::now());
+  EXPECT_EQ(status["name"], "dns");
+  EXPECT_EQ(status["state"], "up");
+  EXPECT_EQ(status["announce"], "announce");
+  EXPECT_EQ(status["checks"][0]["last"], "pass");
+  EXPECT_EQ(status["checks"][0]["detail"], "fake pass");
+  EXPECT_GE(status["checks"][0]["passes"].get<int>(), 2);
+  EXPECT_GE(status["rounds"]["completed"].get<int>(), 2);
+}
+
+}  // namespace
+}  // namespace anycastd::monitor
