@@ -126,7 +126,7 @@ class Unbound:
   access-control: 0.0.0.0/0 allow
   local-zone: "home." static
   local-data: "test.home. 60 IN A {address}"
-  local-data: "test.home. 60 IN TXT \\"{ns.name}\\""
+  local-data: 'test.home. 60 IN TXT "{ns.name}"'
 remote-control:
   control-enable: no
 """)
@@ -195,3 +195,364 @@ def tempdir():
     d = tempfile.mkdtemp(prefix="anycastd-it-")
     os.chmod(d, 0o755)
     return d
+
+
+# ---- routers (FRR, BIRD) and the seed's xenial lab --------------------------
+
+FRR_SBIN = Path("/usr/lib/frr")
+
+
+def enable_forwarding(ns):
+    """Makes a namespace a router."""
+    ns.exec("sysctl", "-qw", "net.ipv4.ip_forward=1")
+
+
+def kernel_routes(ns, dst=None):
+    """The namespace's main IPv4 table as `ip -j route` dicts; with `dst`
+    ("198.19.224.2" or "198.19.224.2/32") only the routes to that prefix."""
+    out = ns.exec("ip", "-j", "-4", "route", "show").stdout
+    routes = json.loads(out) if out.strip() else []
+    if dst is not None:
+        host = dst.removesuffix("/32")
+        routes = [r for r in routes if r.get("dst") in (host, dst)]
+    return routes
+
+
+def route_via(ns, dst):
+    """The gateway of the kernel's route to `dst`, "" for a route without one,
+    None when there is no route."""
+    routes = kernel_routes(ns, dst)
+    if not routes:
+        return None
+    return routes[0].get("gateway", "")
+
+
+class FrrRouter:
+    """FRR zebra + ripd in a namespace, with their files in their own
+    directory (owned by frr) and a pathspace named after the namespace."""
+
+    def __init__(self, ns, workdir, ripd_conf_text):
+        self.ns = ns
+        self.name = ns.name
+        self.dir = Path(workdir) / f"frr-{ns.name}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.zserv = self.dir / "zserv.api"
+        (self.dir / "zebra.conf").write_text(
+            f"hostname {ns.name}\nlog file {self.dir}/zebra.log\n")
+        (self.dir / "ripd.conf").write_text(
+            f"log file {self.dir}/ripd.log\n" + ripd_conf_text)
+        for p in [self.dir, *self.dir.iterdir()]:
+            shutil.chown(p, "frr", "frr")
+
+    def start(self):
+        for daemon in ("zebra", "ripd"):
+            self.ns.exec(FRR_SBIN / daemon, "-N", self.name, "-d", "-z", self.zserv,
+                         "--vty_socket", self.dir, "-u", "frr", "-g", "frr",
+                         "-i", self.dir / f"{daemon}.pid", "-f", self.dir / f"{daemon}.conf")
+            wait_until(lambda: (self.dir / f"{daemon}.vty").exists(), 10,
+                       what=f"FRR {daemon} in {self.name}")
+        wait_until(lambda: self.vtysh("show ip rip status").returncode == 0, 10,
+                   what=f"ripd in {self.name} to answer vtysh")
+        return self
+
+    def vtysh(self, *commands):
+        # No -N here: vtysh would look for the sockets in DIR/NAME/.
+        args = ["vtysh", "--vty_socket", self.dir]
+        for c in commands:
+            args += ["-c", c]
+        return self.ns.exec(*args, check=False)
+
+    def rip_routes(self):
+        """`show ip rip` (FRR 8.4 has no JSON for it) as {prefix: {"type",
+        "nexthop", "metric", "from"}}."""
+        routes = {}
+        for line in self.vtysh("show ip rip").stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[0][:1] in "RC" and "(" in parts[0] and "/" in parts[1]:
+                routes[parts[1]] = {"type": parts[0], "nexthop": parts[2],
+                                    "metric": int(parts[3]),
+                                    "from": parts[4] if len(parts) > 4 else ""}
+        return routes
+
+    def bad_packets(self, neighbor):
+        """BadPackets that ripd counts for a neighbour (`show ip rip status`)."""
+        for line in self.vtysh("show ip rip status").stdout.splitlines():
+            parts = line.split()
+            if parts and parts[0] == neighbor and len(parts) >= 2 and parts[1].isdigit():
+                return int(parts[1])
+        return 0
+
+    def log_text(self):
+        return "".join((self.dir / f).read_text(errors="replace")
+                       for f in ("zebra.log", "ripd.log") if (self.dir / f).exists())
+
+    def stop(self):
+        for daemon in ("ripd", "zebra"):
+            pidfile = self.dir / f"{daemon}.pid"
+            try:
+                pid = int(pidfile.read_text().strip())
+                os.kill(pid, signal.SIGTERM)
+            except (OSError, ValueError):
+                continue
+            try:
+                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05,
+                           what=f"FRR {daemon} to exit")
+            except AssertionError:
+                os.kill(pid, signal.SIGKILL)
+        # The pathspace directory FRR makes under /var/run/frr.
+        shutil.rmtree(Path("/var/run/frr") / self.name, ignore_errors=True)
+
+
+class BirdRouter:
+    """BIRD 2 in a namespace with its own control socket."""
+
+    def __init__(self, ns, workdir, conf_text):
+        self.ns = ns
+        self.dir = Path(workdir) / f"bird-{ns.name}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "bird.conf"
+        self.socket = self.dir / "bird.ctl"
+        self.pidfile = self.dir / "bird.pid"
+        self.log = self.dir / "bird.log"
+        self.conf.write_text(conf_text.replace("@LOG@", str(self.log)))
+
+    def start(self):
+        self.ns.exec("bird", "-c", self.conf, "-s", self.socket, "-P", self.pidfile)
+        wait_until(lambda: self.birdc("show", "status").returncode == 0, 10,
+                   what=f"BIRD in {self.ns.name}")
+        return self
+
+    def birdc(self, *args):
+        return self.ns.exec("birdc", "-s", self.socket, *args, check=False)
+
+    def rip_routes(self):
+        """`birdc show route all protocol rip1` as {prefix: {"nexthop", "metric"}}
+        (the best route of each prefix; BIRD keeps the others too)."""
+        routes = {}
+        prefix = None
+        for line in self.birdc("show", "route", "all", "protocol", "rip1").stdout.splitlines():
+            parts = line.split()
+            if parts and parts[0][:1].isdigit() and "/" in parts[0]:
+                prefix = parts[0] if "*" in parts else None
+                if prefix:
+                    routes[prefix] = {"nexthop": "", "metric": None}
+            elif prefix and len(parts) >= 2 and parts[0] == "via":
+                routes[prefix]["nexthop"] = parts[1]
+            elif prefix and len(parts) >= 2 and parts[0].lower() == "rip.metric:":
+                routes[prefix]["metric"] = int(parts[1])
+        return routes
+
+    def log_text(self):
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self):
+        self.birdc("down")
+        try:
+            pid = int(self.pidfile.read_text().strip())
+            wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05, what="BIRD to exit")
+        except (OSError, ValueError):
+            pass
+
+
+def frr_ripd_conf(hostname, update=5, md5_interfaces=(), key="secret", redistribute=False,
+                  network="198.18.0.0/15"):
+    """ripd.conf for RIPv2 on every interface in `network`, timers
+    `update` / 3 x update / 2 x update, keyed MD5 (key chain K, key 1) on
+    `md5_interfaces`; `redistribute` announces connected routes (lo too),
+    as the seed's Quagga on the DNS server did."""
+    lines = [f"hostname {hostname}"]
+    if md5_interfaces:
+        lines += ["key chain K", " key 1", f"  key-string {key}", "!"]
+        for ifname in md5_interfaces:
+            lines += [f"interface {ifname}", " ip rip authentication mode md5",
+                      " ip rip authentication key-chain K", "!"]
+    lines += ["router rip", " version 2", f" network {network}",
+              f" timers basic {update} {3 * update} {2 * update}"]
+    if redistribute:
+        lines.append(" redistribute connected")
+    return "\n".join(lines + ["!", ""])
+
+
+def bird_conf(router_id, interfaces="*", update=5):
+    """BIRD 2 as a RIPv2 router on `interfaces` (a BIRD pattern) with update
+    timer `update`, exporting what RIP learns to the kernel."""
+    return f"""router id {router_id};
+log "@LOG@" all;
+protocol device {{ scan time 1; }}
+protocol direct {{ ipv4; interface "{interfaces}"; }}
+protocol kernel {{
+  ipv4 {{ import none; export filter {{ if source = RTS_RIP then accept; reject; }}; }};
+}}
+protocol rip rip1 {{
+  ipv4 {{ import all; export all; }};
+  interface "{interfaces}" {{
+    version 2;
+    update time {update};
+    timeout time {3 * update};
+    garbage time {2 * update};
+  }};
+}}
+"""
+
+
+ANYCAST = "198.19.224.2"
+XENIAL_EXAMPLE = SOURCE / "conf" / "examples" / "xenial-lab.toml"
+
+
+def xenial_config(address, update=5, key=None, interval=None, fall=None):
+    """conf/examples/xenial-lab.toml with the lab's addresses (10.128.N.x ->
+    198.18.N.x, anycast 10.128.224.2 -> 198.19.224.2), RIP update timer
+    `update` seconds, the test's control socket and state file, and with
+    `key` keyed-MD5 authentication (key id 1)."""
+    text = XENIAL_EXAMPLE.read_text()
+    replacements = [
+        ('router_id = "10.128.5.2"',
+         f'router_id = "{address}"\ncontrol_socket = "@SOCKET@"\nstate_file = "@STATE@"'),
+        ("10.128.224.2", ANYCAST),
+        ('update_interval = "30s"', f'update_interval = "{update}s"'),
+    ]
+    if interval is not None:
+        replacements.append(('interval = "1s"', f'interval = "{interval}"'))
+    if fall is not None:
+        replacements.append(("fall = 2", f"fall = {fall}"))
+    for old, new in replacements:
+        assert old in text, f"{XENIAL_EXAMPLE} no longer has {old!r}"
+        text = text.replace(old, new)
+    assert not [line for line in text.splitlines()
+                if "10.128." in line.split("#")[0]], "a 10.128 address left in the lab config"
+    if key is not None:
+        # [rip] is the example's last section.
+        text += f'authentication = {{ mode = "md5", key_id = 1, key = "{key}" }}\n'
+    return text
+
+
+class XenialLab:
+    """The seed's xenial lab (shared/seeds/002) in network namespaces, with
+    10.128.N.x mapped to 198.18.N.x and the anycast 10.128.224.2 to 198.19.224.2:
+
+        xenial3 (client) 198.18.7.2 --+                          +-- xenial4 (client) 198.18.8.2
+                                      r1 --- 198.18.1.0/24 --- r2
+        xenial1 (DNS)    198.18.5.2 --+                          +-- xenial2 (DNS)    198.18.6.2
+
+    r1 and r2 run FRR ripd or BIRD (RIP update timer `update` s). Each DNS
+    server runs unbound on 198.19.224.2 (its TXT record test.home. names the
+    server) and anycastd with conf/examples/xenial-lab.toml's settings; hosts
+    reach 198.18.0.0/15 (which holds the anycast address) through their
+    router, as the seed's `route add -net 10.128.0.0/16`. `make_ns(role)`
+    makes a lab.Namespace; its owner deletes them."""
+
+    ROUTERS = {"r1": ("198.18.1.1", ["xenial1", "xenial3"]),
+               "r2": ("198.18.1.2", ["xenial2", "xenial4"])}
+    HOSTS = {"xenial1": ("r1", 5), "xenial2": ("r2", 6), "xenial3": ("r1", 7), "xenial4": ("r2", 8)}
+    SERVERS = ("xenial1", "xenial2")
+    CLIENTS = ("xenial3", "xenial4")
+
+    def __init__(self, make_ns, workdir, router="frr", update=5, md5_key=None, server_keys=None,
+                 interval=None, fall=None):
+        self.workdir = Path(workdir)
+        self.kind = router
+        self.update = update
+        self.ns = {role: make_ns(role) for role in [*self.ROUTERS, *self.HOSTS]}
+        self.role_of = {ns.name: role for role, ns in self.ns.items()}
+        veth(self.ns["r1"], "r1-r2", "198.18.1.1/24", self.ns["r2"], "r2-r1", "198.18.1.2/24")
+        for host, (gateway, n) in self.HOSTS.items():
+            veth(self.ns[gateway], f"{gateway}-{host[-1]}", f"198.18.{n}.1/24",
+                 self.ns[host], "eth1", f"198.18.{n}.2/24")
+            self.ns[host].exec("ip", "route", "add", "198.18.0.0/15", "via", f"198.18.{n}.1")
+        self.routers = {}
+        for name, (router_id, hosts) in self.ROUTERS.items():
+            ns = self.ns[name]
+            enable_forwarding(ns)
+            if router == "frr":
+                md5 = [f"{name}-{h[-1]}" for h in hosts if h in self.SERVERS] if md5_key else []
+                self.routers[name] = FrrRouter(ns, workdir, frr_ripd_conf(
+                    name, update, md5_interfaces=md5, key=md5_key or "secret"))
+            elif router == "bird":
+                assert md5_key is None, "the lab uses MD5 with FRR only"
+                self.routers[name] = BirdRouter(ns, workdir, bird_conf(router_id, f"{name}-*",
+                                                                       update))
+            else:
+                raise ValueError(f"unknown router kind {router!r}")
+        self.unbound = {}
+        self.anycastd = {}
+        self.baseline = {}
+        keys = server_keys or {}
+        for server in self.SERVERS:
+            d = self.workdir / server
+            d.mkdir(exist_ok=True)
+            d.chmod(0o755)
+            self.unbound[server] = Unbound(self.ns[server], ANYCAST, d)
+            address = f"198.18.{self.HOSTS[server][1]}.2"
+            self.anycastd[server] = Anycastd(self.ns[server], d, xenial_config(
+                address, update, keys.get(server, md5_key), interval, fall))
+
+    def address(self, host):
+        return f"198.18.{self.HOSTS[host][1]}.2"
+
+    def start_routers(self):
+        for r in self.routers.values():
+            r.start()
+        return self
+
+    def start(self, wait_for=SERVERS):
+        """Routers, then unbound and anycastd on both servers; returns when
+        the router of each server in `wait_for` routes the anycast address
+        to it."""
+        self.start_routers()
+        for server in self.SERVERS:
+            self.unbound[server].start(wait=False)
+            self.anycastd[server].start()
+        for server in wait_for:
+            self.wait_route(self.HOSTS[server][0], self.address(server), 30)
+        return self
+
+    def rip_interface(self, server):
+        """anycastd's `status --json` RIP entry for the server's eth1."""
+        status = self.anycastd[server].status()
+        return status["protocols"]["rip"]["interfaces"][0]
+
+    def route(self, router):
+        """Gateway of `router`'s kernel route to the anycast address, or None."""
+        return route_via(self.ns[router], ANYCAST)
+
+    def wait_route(self, router, via, timeout):
+        return wait_until(lambda: self.route(router) == via, timeout, 0.02,
+                          what=f"{router}'s route to {ANYCAST} via {via}")
+
+    def answer(self, client, timeout=1):
+        """Which server answers `client`'s `dig @198.19.224.2 test.home. TXT`
+        ("xenial1"), or None when none does."""
+        r = self.ns[client].exec("dig", "+short", f"+time={timeout}", "+tries=1", f"@{ANYCAST}",
+                                 "test.home.", "TXT", check=False)
+        txt = r.stdout.strip().strip('"\\') if r.returncode == 0 else ""
+        return self.role_of.get(txt, txt) or None
+
+    def wait_answer(self, client, server, timeout, interval=0.1):
+        """Polls the client's dig every `interval` s until `server` answers;
+        returns the seconds it took."""
+        t0 = time.monotonic()
+        wait_until(lambda: self.answer(client) == server, timeout, interval,
+                   what=f"{client} to be answered by {server}")
+        return time.monotonic() - t0
+
+    def start_baseline(self, server):
+        """The seed's set-up on `server`: FRR ripd on the server itself
+        announcing its connected routes, lo's anycast address included,
+        whether or not DNS answers. Stop its anycastd first."""
+        assert self.kind == "frr", "the baseline is the seed's Quagga, i.e. FRR"
+        ns = self.ns[server]
+        ns.exec("ip", "addr", "replace", f"{ANYCAST}/32", "dev", "lo")
+        self.baseline[server] = FrrRouter(ns, self.workdir / server, frr_ripd_conf(
+            server, self.update, redistribute=True, network="eth1")).start()
+        return self.baseline[server]
+
+    def close(self):
+        """Stops every process the lab started (the namespaces' owner deletes them)."""
+        for d in self.anycastd.values():
+            if d.proc is not None:
+                d.stop(signal.SIGKILL)
+        for u in self.unbound.values():
+            if u.proc is not None:
+                u.kill()
+        for r in [*self.baseline.values(), *self.routers.values()]:
+            r.stop()
