@@ -169,8 +169,12 @@ void Speaker::on_route_changed(const RouteChanged& change, TimePoint now,
   }
   changed_[prefix] = metric;
   // RFC 2453 §3.10.1: the first triggered update goes out at once; further
-  // changes within the 1-5 s hold that follows wait for its end.
-  if (!triggered_hold_until_ || now >= *triggered_hold_until_) {
+  // changes within the 1-5 s hold that follows wait for its end. A withdrawal
+  // does not wait (spec §4: withdrawn at once): the hold "should" exists to
+  // stop update storms, and a host's few routes, behind the flap guard,
+  // cannot make one.
+  const bool hold_over = !triggered_hold_until_ || now >= *triggered_hold_until_;
+  if (hold_over || change.action == core::RouteAction::withdraw) {
     send_triggered(now, out);
   } else if (!triggered_timer_armed_) {
     triggered_timer_armed_ = true;

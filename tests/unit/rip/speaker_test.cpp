@@ -211,6 +211,16 @@ TEST_F(RipSpeakerTest, BurstOfChangesIsHeldOneToFiveSeconds) {
   EXPECT_EQ(sends(announce(kDns, t + 60s)).size(), 1u);
 }
 
+TEST_F(RipSpeakerTest, WithdrawDoesNotWaitForTheHold) {
+  start_with({kNtp});
+  const TimePoint t = t0 + 10s;
+  EXPECT_EQ(sends(announce(kDns, t)).size(), 1u);
+  // Within the hold after that triggered update, a withdrawal still goes
+  // out at once (spec §4), poisoned.
+  const auto withdrawn = announce(kNtp, t + 100ms, core::RouteAction::withdraw);
+  EXPECT_EQ(routes_to(sends(withdrawn), kMulticast), (std::map<Prefix, std::uint32_t>{{kNtp, 16}}));
+}
+
 TEST_F(RipSpeakerTest, WithdrawIsPoisonedThenForgotten) {
   start_with({kDns, kNtp});
   const auto actions = announce(kDns, t0 + 5s, core::RouteAction::withdraw);
