@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/bgp_config.hpp"
 #include "util/duration.hpp"
 #include "util/prefix.hpp"
 
@@ -102,9 +103,10 @@ struct Config {
   LoopbackConfig loopback;
   std::vector<ServiceConfig> services;
   std::optional<RipConfig> rip;
+  std::optional<BgpConfig> bgp;
 
   const ServiceConfig* find_service(std::string_view name) const;
-  bool has_protocol() const { return rip.has_value(); }
+  bool has_protocol() const { return rip.has_value() || bgp.has_value(); }
 };
 
 struct Diagnostic {

@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
 // The protocol sections this build can run; any other is an error (spec §3).
-constexpr std::string_view kBuiltProtocols = "rip";
+constexpr std::string_view kBuiltProtocols = "rip, bgp";
 constexpr std::size_t kMaxServiceName = 64;
 
 class Parser : public Reader {
@@ -354,9 +354,10 @@ LoadResult Parser::run(std::string_view text) {
     error(node->source(),
           fmt::format("ospf: not supported by this build (supported: {})", kBuiltProtocols));
   }
-  if (const toml::node* node = root.get("bgp")) {
-    error(node->source(),
-          fmt::format("bgp: not supported by this build (supported: {})", kBuiltProtocols));
+  if (const toml::table* t = read_table(root, "bgp")) {
+    BgpConfig bgp;
+    parse_bgp(*this, *t, bgp);
+    config.bgp = std::move(bgp);
   }
 
   const toml::source_region top{{1, 1}, {1, 1}, nullptr};
@@ -365,7 +366,7 @@ LoadResult Parser::run(std::string_view text) {
   }
   if (!config.has_protocol() && errors().empty()) {
     warning(top,
-            "no routing protocol section ([rip]): probes and loopback addresses only, "
+            "no routing protocol section ([rip], [bgp]): probes and loopback addresses only, "
             "nothing is announced to the network");
   }
   if (config.rip) {

@@ -10,5 +10,6 @@
 namespace anycastd::config {
 
 void parse_rip(Reader& r, const toml::table& t, RipConfig& out);
+void parse_bgp(Reader& r, const toml::table& t, BgpConfig& out);
 
 }  // namespace anycastd::config

@@ -1,0 +1,129 @@
+// BgpSession binds one sans-IO bgp::Fsm per configured neighbour to TCP
+// port 179 and timers.
+//
+//   AnnouncementBus --RouteChange--> RouteChanged (+ one posted Flush per burst)
+//   steady_timer x5 per neighbour -----------------> TimerExpired
+//   listening sockets :179 (configured peers only) -> TcpConnected (incoming)
+//   our connection attempts -----------------------> TcpConnected / TcpConnectFailed
+//   TCP reads, framed by the header's length ------> MessageReceived / TcpClosed
+//   start() / shutdown(done) ----------------------> ManualStart / ManualStop
+//                                                          v
+//                                                   bgp::Fsm::handle()
+//                                                          |
+//        Connect / AbortConnect: async connect <-----------+
+//        Send: queued async writes <-----------------------+
+//        Close: after the queue is written <---------------+
+//        ArmTimer / CancelTimer <--------------------------+
+//        Log: spdlog, rate-limited where keyed <-----------+
+//        Stopped: when every neighbour is, shutdown's done <+
+//
+//   status(): per neighbour state, uptime, last error, counters (JSON)
+//
+// Every socket towards a neighbour gets its TCP-MD5 key (RFC 2385) before
+// connecting or listening, and with ttl_security IP_TTL 255 / IP_MINTTL 254
+// (RFC 5082). One io_context thread; stale completions are recognised by
+// generation numbers and connection ids.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bgp/fsm.hpp"
+#include "config/config.hpp"
+#include "core/bus.hpp"
+#include "core/speaker.hpp"
+#include "util/rate_limit.hpp"
+
+namespace anycastd::bgp {
+
+class BgpSession : public core::Speaker {
+ public:
+  // `router_id` is the daemon's; [bgp] router_id overrides it. Throws
+  // std::runtime_error when neither is set.
+  BgpSession(boost::asio::io_context& io, const config::BgpConfig& config,
+             std::optional<IpAddress> router_id, core::AnnouncementBus& bus);
+  ~BgpSession() override;
+  BgpSession(const BgpSession&) = delete;
+  BgpSession& operator=(const BgpSession&) = delete;
+
+  std::string_view protocol() const override { return "bgp"; }
+  // Opens the listening sockets and starts every neighbour. Throws
+  // std::runtime_error naming the socket call that failed.
+  void start() override;
+  // Drains (at most 1 s), withdraws, sends Cease/Administrative Shutdown
+  // and calls `done`; `done` is called within 1.4 s regardless.
+  void shutdown(std::function<void()> done) override;
+  nlohmann::json status() const override;
+
+ private:
+  struct Timer {
+    explicit Timer(boost::asio::io_context& io) : timer(io) {}
+    boost::asio::steady_timer timer;
+    std::uint64_t generation = 0;
+  };
+  struct Peer {
+    Peer(boost::asio::io_context& io, FsmConfig config);
+    Fsm fsm;
+    std::array<std::unique_ptr<Timer>, kTimerCount> timers;
+    std::optional<boost::asio::ip::tcp::socket> connecting;
+    std::uint64_t connect_generation = 0;
+  };
+  struct Connection {
+    Connection(std::size_t peer, boost::asio::ip::tcp::socket socket)
+        : peer(peer), socket(std::move(socket)) {}
+    std::size_t peer;
+    boost::asio::ip::tcp::socket socket;
+    std::vector<std::uint8_t> in = std::vector<std::uint8_t>(kReadBuffer);
+    std::size_t used = 0;
+    std::vector<std::vector<std::uint8_t>> out;
+    bool writing = false;
+    bool closing = false;
+  };
+  static constexpr std::size_t kReadBuffer = 65536;
+
+  void feed(std::size_t peer, const Event& event);
+  void execute(std::size_t peer, std::vector<Action> actions);
+  void connect(std::size_t peer);
+  void arm(std::size_t peer, const ArmTimer& a);
+  void log(const Log& line);
+  void listen(Family family);
+  void accept(std::size_t listener);
+  ConnId adopt(std::size_t peer, boost::asio::ip::tcp::socket socket, bool outgoing);
+  void read(ConnId id);
+  void on_read(ConnId id, std::size_t n);
+  void write(ConnId id);
+  void close(ConnId id);
+  void finalize(ConnId id);
+  void request_flush();
+  void check_done();
+  void finish_shutdown();
+
+  boost::asio::io_context& io_;
+  config::BgpConfig config_;
+  core::AnnouncementBus& bus_;
+  core::AnnouncementBus::SubscriptionId subscription_ = 0;
+  std::vector<std::unique_ptr<Peer>> peers_;
+  std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
+  std::map<ConnId, std::unique_ptr<Connection>> connections_;
+  ConnId next_conn_ = 1;
+  bool started_ = false;
+  bool flush_pending_ = false;
+  boost::asio::steady_timer shutdown_deadline_;
+  std::function<void()> done_;
+  LogRateLimiter log_limiter_;
+  // Cleared on destruction, so completions queued before it do nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace anycastd::bgp
