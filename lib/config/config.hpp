@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/bgp_config.hpp"
+#include "config/ospf_config.hpp"
 #include "util/duration.hpp"
 #include "util/prefix.hpp"
 
@@ -104,9 +105,10 @@ struct Config {
   std::vector<ServiceConfig> services;
   std::optional<RipConfig> rip;
   std::optional<BgpConfig> bgp;
+  std::optional<OspfConfig> ospf;
 
   const ServiceConfig* find_service(std::string_view name) const;
-  bool has_protocol() const { return rip.has_value() || bgp.has_value(); }
+  bool has_protocol() const { return rip.has_value() || ospf.has_value() || bgp.has_value(); }
 };
 
 struct Diagnostic {

@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
 // The protocol sections this build can run; any other is an error (spec §3).
-constexpr std::string_view kBuiltProtocols = "rip, bgp";
+constexpr std::string_view kBuiltProtocols = "rip, ospf, bgp";
 constexpr std::size_t kMaxServiceName = 64;
 
 class Parser : public Reader {
@@ -350,9 +350,10 @@ LoadResult Parser::run(std::string_view text) {
     parse_rip(*this, *t, rip);
     config.rip = std::move(rip);
   }
-  if (const toml::node* node = root.get("ospf")) {
-    error(node->source(),
-          fmt::format("ospf: not supported by this build (supported: {})", kBuiltProtocols));
+  if (const toml::table* t = read_table(root, "ospf")) {
+    OspfConfig ospf;
+    parse_ospf(*this, *t, ospf);
+    config.ospf = std::move(ospf);
   }
   if (const toml::table* t = read_table(root, "bgp")) {
     BgpConfig bgp;
@@ -366,7 +367,7 @@ LoadResult Parser::run(std::string_view text) {
   }
   if (!config.has_protocol() && errors().empty()) {
     warning(top,
-            "no routing protocol section ([rip], [bgp]): probes and loopback addresses only, "
+            "no routing protocol section ([rip], [ospf], [bgp]): probes and loopback addresses only, "
             "nothing is announced to the network");
   }
   if (config.rip) {

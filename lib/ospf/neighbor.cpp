@@ -345,6 +345,12 @@ void Speaker::receive_dd(Interface& iface, Neighbor& nbr, const DatabaseDescript
         neighbor_event(iface, nbr, NeighborEvent::negotiation_done, now, out);
         break;  // processed as in Exchange below
       }
+      if (init && more && ms && nbr.router_id < router_id_) {
+        // The neighbour also claims master but loses on router ID: it will
+        // become slave once it sees our initial DD, so repeat it now rather
+        // than after RxmtInterval.
+        resend_dd(iface, nbr, out);
+      }
       return;
     case NeighborState::exchange:
       break;
