@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test: unit tests (normal build), unit tests under ASan+UBSan,
-# and the integration tests in network namespaces (root). This is README
+# every libFuzzer target for a short run, and the integration tests in
+# network namespaces (root). This is README
 # command 2 and what .ci/run calls.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,6 +16,9 @@ ninja -C build-asan -j"$JOBS"
 echo "== unit tests under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest -L unit --output-on-failure -j"$JOBS")
+
+echo "== fuzz targets"
+./scripts/fuzz.sh
 
 echo "== unit and integration tests"
 cd build && ctest --output-on-failure

@@ -22,8 +22,6 @@ namespace anycastd::config {
 namespace {
 
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
-// The protocol sections this build can run; any other is an error (spec §3).
-constexpr std::string_view kBuiltProtocols = "rip, ospf, bgp";
 constexpr std::size_t kMaxServiceName = 64;
 
 class Parser : public Reader {
