@@ -900,3 +900,182 @@ def kernel_routes6(ns, dst):
     """The namespace's IPv6 routes to `dst` as `ip -j -6 route` dicts."""
     out = ns.exec("ip", "-j", "-6", "route", "show", dst).stdout
     return json.loads(out) if out.strip() else []
+
+
+# ---- BGP routers (FRR bgpd, BIRD 2, GoBGP, ExaBGP) --------------------------
+
+class FrrBgp:
+    """FRR zebra + bgpd in a namespace, files in their own frr-owned
+    directory, read with `vtysh ... json`."""
+
+    def __init__(self, ns, workdir, bgpd_conf_text):
+        self.ns = ns
+        self.name = ns.name
+        self.dir = Path(workdir) / f"frr-bgp-{ns.name}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.zserv = self.dir / "zserv.api"
+        (self.dir / "zebra.conf").write_text(
+            f"hostname {ns.name}\nlog file {self.dir}/zebra.log\n")
+        (self.dir / "bgpd.conf").write_text(
+            f"log file {self.dir}/bgpd.log\n" + bgpd_conf_text)
+        for p in [self.dir, *self.dir.iterdir()]:
+            shutil.chown(p, "frr", "frr")
+
+    def start(self):
+        for daemon in ("zebra", "bgpd"):
+            self.ns.exec(FRR_SBIN / daemon, "-N", self.name, "-d", "-z", self.zserv,
+                         "--vty_socket", self.dir, "-u", "frr", "-g", "frr",
+                         "-i", self.dir / f"{daemon}.pid", "-f", self.dir / f"{daemon}.conf")
+            wait_until(lambda: (self.dir / f"{daemon}.vty").exists(), 10,
+                       what=f"FRR {daemon} in {self.name}")
+        wait_until(lambda: self.vtysh("show bgp summary json").returncode == 0, 10,
+                   what=f"bgpd in {self.name} to answer vtysh")
+        return self
+
+    def vtysh(self, *commands):
+        args = ["vtysh", "--vty_socket", self.dir]
+        for c in commands:
+            args += ["-c", c]
+        return self.ns.exec(*args, check=False)
+
+    def json(self, command):
+        r = self.vtysh(command)
+        try:
+            return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
+        except json.JSONDecodeError:
+            return {}
+
+    def peer_state(self, address, afi="ipv4"):
+        """"Established", "Active", ... for a neighbour in `show bgp summary json`."""
+        peers = self.json(f"show bgp {afi} unicast summary json").get("peers", {})
+        return peers.get(address, {}).get("state", "")
+
+    def route(self, prefix, afi="ipv4"):
+        """The paths FRR holds for `prefix` (`show bgp AFI unicast PREFIX json`), [] if none."""
+        data = self.json(f"show bgp {afi} unicast {prefix} json")
+        return data.get("paths", [])
+
+    def log_text(self):
+        return "".join((self.dir / f).read_text(errors="replace")
+                       for f in ("zebra.log", "bgpd.log") if (self.dir / f).exists())
+
+    def stop(self):
+        for daemon in ("bgpd", "zebra"):
+            pidfile = self.dir / f"{daemon}.pid"
+            try:
+                pid = int(pidfile.read_text().strip())
+                os.kill(pid, signal.SIGTERM)
+            except (OSError, ValueError):
+                continue
+            try:
+                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05,
+                           what=f"FRR {daemon} to exit")
+            except AssertionError:
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(Path("/var/run/frr") / self.name, ignore_errors=True)
+
+
+def frr_bgpd_conf(asn, router_id, neighbors, networks6=False):
+    """bgpd.conf: `neighbors` is a list of dicts with address, remote_as and
+    optional password / ipv6 (activate in the IPv6 unicast family)."""
+    lines = ["frr defaults traditional", f"router bgp {asn}", f" bgp router-id {router_id}",
+             " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast"]
+    for n in neighbors:
+        lines.append(f" neighbor {n['address']} remote-as {n['remote_as']}")
+        lines.append(f" neighbor {n['address']} timers connect 1")
+        if n.get("password"):
+            lines.append(f" neighbor {n['address']} password {n['password']}")
+    lines.append(" address-family ipv4 unicast")
+    lines += [f"  neighbor {n['address']} activate" for n in neighbors if not n.get("ipv6")]
+    lines.append(" exit-address-family")
+    lines.append(" address-family ipv6 unicast")
+    lines += [f"  neighbor {n['address']} activate" for n in neighbors if n.get("ipv6")]
+    lines.append(" exit-address-family")
+    return "\n".join(lines) + "\n"
+
+
+class GoBgp:
+    """gobgpd in a namespace, configured by TOML, read with `gobgp -p PORT`."""
+
+    def __init__(self, ns, workdir, asn, router_id, neighbor, peer_as, api_port=50051):
+        self.ns = ns
+        self.dir = Path(workdir) / f"gobgp-{ns.name}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "gobgpd.toml"
+        self.log = self.dir / "gobgpd.log"
+        self.port = api_port
+        self.conf.write_text(f"""[global.config]
+  as = {asn}
+  router-id = "{router_id}"
+
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "{neighbor}"
+    peer-as = {peer_as}
+""")
+        self.proc = None
+
+    def start(self):
+        self.proc = self.ns.popen("gobgpd", "-f", self.conf, "-t", "toml", "--api-hosts",
+                                  f"127.0.0.1:{self.port}", "--disable-stdlog", log=self.log)
+        wait_until(lambda: self.cli("global").returncode == 0, 10, what="gobgpd")
+        return self
+
+    def cli(self, *args):
+        return self.ns.exec("gobgp", "-p", str(self.port), *args, check=False)
+
+    # gobgp's API enum: IDLE=1 CONNECT=2 ACTIVE=3 OPENSENT=4 OPENCONFIRM=5 ESTABLISHED=6.
+    STATES = {1: "idle", 2: "connect", 3: "active", 4: "opensent", 5: "openconfirm",
+              6: "established"}
+
+    def peer_state(self, address):
+        r = self.cli("neighbor", address, "-j")
+        try:
+            state = json.loads(r.stdout)["state"]["session_state"] if r.returncode == 0 else ""
+        except (json.JSONDecodeError, KeyError, TypeError):
+            return ""
+        return self.STATES.get(state, str(state).lower())
+
+    def rib(self):
+        r = self.cli("global", "rib", "-j")
+        try:
+            return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
+        except json.JSONDecodeError:
+            return {}
+
+    def stop(self):
+        if self.proc:
+            stop(self.proc)
+
+
+class ExaBgp:
+    """ExaBGP in a namespace with a static config (it connects out)."""
+
+    def __init__(self, ns, workdir, conf_text):
+        self.ns = ns
+        self.dir = Path(workdir) / f"exabgp-{ns.name}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "exabgp.conf"
+        self.log = self.dir / "exabgp.log"
+        self.conf.write_text(conf_text)
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, exabgp_daemon_user="root", exabgp_daemon_daemonize="false",
+                   exabgp_log_destination="stdout", exabgp_api_cli="false",
+                   exabgp_log_packets="true")
+        self.proc = self.ns.popen("exabgp", self.conf, log=self.log, env=env)
+        return self
+
+    def log_text(self):
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self):
+        if self.proc:
+            stop(self.proc)
+
+
+def kernel_routes6(ns, dst):
+    """The namespace's IPv6 routes to `dst` as `ip -j -6 route` dicts."""
+    out = ns.exec("ip", "-j", "-6", "route", "show", dst).stdout
+    return json.loads(out) if out.strip() else []

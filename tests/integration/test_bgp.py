@@ -1,0 +1,260 @@
+"""The BGP speaker against real routers in network namespaces: FRR bgpd,
+BIRD 2 and GoBGP as the upstream, ExaBGP as a sender of malformed UPDATEs.
+
+    client (198.18.3.2) -- router (198.18.3.1 / .1.1 / .2.1) -- srv1 (198.18.1.2)
+                                                             -- srv2 (198.18.2.2)
+
+Both servers run unbound on 198.19.224.2 and anycastd announcing it."""
+
+import signal
+import time
+
+import lab
+from lab import wait_until
+
+ANYCAST = "198.19.224.2"
+ANYCAST6 = "2001:db8:ffff::2"
+
+
+def config(local_asn, neighbor, remote_asn, extra="", prefixes=None, neighbor_extra=""):
+    prefixes = prefixes or [f"{ANYCAST}/32"]
+    quoted = ", ".join(f'"{p}"' for p in prefixes)
+    return f"""
+[daemon]
+router_id = "{neighbor.rsplit('.', 1)[0]}.2"
+control_socket = "@SOCKET@"
+state_file = "@STATE@"
+log_level = "debug"
+
+[[service]]
+name = "dns"
+prefixes = [{quoted}]
+interval = "200ms"
+timeout = "150ms"
+rise = 2
+fall = 2
+
+  [[service.check]]
+  type = "dns"
+  target = "{ANYCAST}"
+  name = "test.home."
+
+[bgp]
+asn = {local_asn}
+{extra}
+  [[bgp.neighbor]]
+  address = "{neighbor}"
+  remote_asn = {remote_asn}
+  hold_time = "9s"
+  communities = ["65101:100"]
+  drain_time = "2s"
+{neighbor_extra}
+"""
+
+
+def server(namespaces, workdir, name, router, link, asn, router_ifname, extra="",
+           neighbor_extra="", unbound=True):
+    ns = namespaces(name)
+    lab.veth(router, router_ifname, f"198.18.{link}.1/24", ns, "eth0", f"198.18.{link}.2/24")
+    ns.exec("ip", "route", "add", "default", "via", f"198.18.{link}.1")
+    u = lab.Unbound(ns, ANYCAST, workdir).start(wait=False) if unbound else None
+    d = lab.Anycastd(ns, workdir, config(asn, f"198.18.{link}.1", 65001, extra,
+                                         neighbor_extra=neighbor_extra), name=name).start()
+    return ns, u, d
+
+
+def neighbor(daemon, index=0):
+    return daemon.status()["protocols"]["bgp"]["neighbors"][index]
+
+
+def client_answer(client):
+    r = client.exec("dig", "+short", "+time=1", "+tries=1", f"@{ANYCAST}", "test.home.", "TXT",
+                    check=False)
+    return r.stdout.strip().strip('"') if r.returncode == 0 else ""
+
+
+def test_frr_failover_drain_and_stop(namespaces, workdir):
+    router = namespaces("rtr")
+    lab.enable_forwarding(router)
+    client = namespaces("cli")
+    lab.veth(router, "c0", "198.18.3.1/24", client, "eth0", "198.18.3.2/24")
+    client.exec("ip", "route", "add", "default", "via", "198.18.3.1")
+    frr = lab.FrrBgp(router, workdir, lab.frr_bgpd_conf(65001, "198.18.3.1", [
+        {"address": "198.18.1.2", "remote_as": 65101},
+        {"address": "198.18.2.2", "remote_as": 65102}])).start()
+    srv1, u1, d1 = server(namespaces, workdir, "srv1", router, 1, 65101, "s1")
+    srv2, u2, d2 = server(namespaces, workdir, "srv2", router, 2, 65102, "s2")
+    try:
+        for d, peer in ((d1, "198.18.1.2"), (d2, "198.18.2.2")):
+            wait_until(lambda: frr.peer_state(peer) == "Established", 20,
+                       what=f"FRR session with {peer}")
+            wait_until(lambda: neighbor(d)["state"] == "Established", 5, what="our side up")
+        wait_until(lambda: len(frr.route(f"{ANYCAST}/32")) == 2, 10,
+                   what="both servers' routes at FRR")
+        paths = frr.route(f"{ANYCAST}/32")
+        assert {p["aspath"]["string"] for p in paths} == {"65101", "65102"}
+        assert all("65101:100" in p.get("community", {}).get("string", "") for p in paths)
+        wait_until(lambda: lab.route_via(router, ANYCAST) is not None, 10,
+                   what="the anycast route in the router's kernel")
+        active = wait_until(lambda: client_answer(client), 10, what="a DNS answer at the client")
+        n = neighbor(d1)
+        assert n["prefixes_sent"] == 1 and n["messages_out"] >= 3 and n["uptime_s"] is not None
+
+        # The serving site's unbound dies: its route goes, the client moves.
+        (dead_ns, dead_u, dead_d, other) = ((srv1, u1, d1, srv2) if active == srv1.name
+                                            else (srv2, u2, d2, srv1))
+        dead_u.kill()
+        t0 = time.monotonic()
+        wait_until(lambda: len(frr.route(f"{ANYCAST}/32")) == 1, 5, 0.01,
+                   what="the failed site's route withdrawn")
+        print(f"route withdrawn at FRR {1000 * (time.monotonic() - t0):.0f} ms after unbound died")
+        wait_until(lambda: client_answer(client) == other.name, 10,
+                   what=f"client failover ({client_answer(client)!r}, "
+                   f"{lab.kernel_routes(router, ANYCAST)}, {other.name})")
+        dead_u.start()
+        wait_until(lambda: len(frr.route(f"{ANYCAST}/32")) == 2, 10, what="route back")
+
+        # anycastctl withdraw: RFC 8326 drain with GRACEFUL_SHUTDOWN, then withdrawal.
+        assert d2.ctl("withdraw", "dns").returncode == 0
+
+        def gshut_seen():
+            return any("graceful-shutdown" in p.get("community", {}).get("string", "") or
+                       "65535:0" in p.get("community", {}).get("string", "")
+                       for p in frr.route(f"{ANYCAST}/32") if p["aspath"]["string"] == "65102")
+        wait_until(gshut_seen, 3, 0.02, what="GRACEFUL_SHUTDOWN at FRR during the drain")
+        wait_until(lambda: [p["aspath"]["string"] for p in frr.route(f"{ANYCAST}/32")] ==
+                   ["65101"], 5, what="the drained route withdrawn")
+        assert d2.ctl("announce", "dns").returncode == 0
+        wait_until(lambda: len(frr.route(f"{ANYCAST}/32")) == 2, 10, what="route re-announced")
+
+        # SIGTERM: drain capped, withdraw, Cease/Administrative Shutdown, exit < 2 s.
+        t0 = time.monotonic()
+        assert d1.stop(signal.SIGTERM) == 0
+        assert time.monotonic() - t0 < 2.0
+        wait_until(lambda: frr.peer_state("198.18.1.2") != "Established", 5,
+                   what="FRR to see the session close")
+        info = frr.json("show bgp neighbor 198.18.1.2 json").get("198.18.1.2", {})
+        last = info.get("lastNotificationReason", "") + info.get("lastResetDueTo", "")
+        assert "Administrative Shutdown" in last or "Cease" in last, info
+        assert [p["aspath"]["string"] for p in frr.route(f"{ANYCAST}/32")] == ["65102"]
+    finally:
+        frr.stop()
+
+
+def test_frr_md5_and_ipv6(namespaces, workdir):
+    router = namespaces("rtr6")
+    srv = namespaces("srv6")
+    lab.veth(router, "s1", "198.18.1.1/24", srv, "eth0", "198.18.1.2/24")
+    router.exec("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+    router.exec("ip", "-6", "addr", "add", "2001:db8:1::1/64", "dev", "s1", "nodad")
+    srv.exec("ip", "-6", "addr", "add", "2001:db8:1::2/64", "dev", "eth0", "nodad")
+    frr = lab.FrrBgp(router, workdir, lab.frr_bgpd_conf(65001, "198.18.1.1", [
+        {"address": "198.18.1.2", "remote_as": 65101, "password": "s3cret"},
+        {"address": "2001:db8:1::2", "remote_as": 65101, "ipv6": True}])).start()
+    unbound = lab.Unbound(srv, ANYCAST, workdir).start(wait=False)
+    text = config(65101, "198.18.1.1", 65001, prefixes=[f"{ANYCAST}/32", f"{ANYCAST6}/128"],
+                  neighbor_extra='  password = "s3cret"\n  ttl_security = false\n') + """
+  [[bgp.neighbor]]
+  address = "2001:db8:1::1"
+  remote_asn = 65001
+  hold_time = "9s"
+"""
+    d = lab.Anycastd(srv, workdir, text).start()
+    try:
+        wait_until(lambda: frr.peer_state("198.18.1.2") == "Established", 20,
+                   what="the TCP-MD5 session")
+        wait_until(lambda: frr.route(f"{ANYCAST}/32"), 10, what="IPv4 route over TCP-MD5")
+        wait_until(lambda: frr.peer_state("2001:db8:1::2", "ipv6") == "Established", 20,
+                   what="the IPv6 session")
+        wait_until(lambda: frr.route(f"{ANYCAST6}/128", "ipv6"), 10, what="the /128 at FRR")
+        wait_until(lambda: lab.kernel_routes6(router, f"{ANYCAST6}/128"), 10,
+                   what="the /128 in the router's kernel")
+        path = frr.route(f"{ANYCAST6}/128", "ipv6")[0]
+        assert any(h.get("ip") == "2001:db8:1::2" for h in path.get("nexthops", [])), path
+        unbound.kill()
+        wait_until(lambda: not frr.route(f"{ANYCAST6}/128", "ipv6"), 5, what="/128 withdrawn")
+        wait_until(lambda: not frr.route(f"{ANYCAST}/32"), 5, what="/32 withdrawn")
+        st = d.status()["protocols"]["bgp"]["neighbors"]
+        assert [n["state"] for n in st] == ["Established", "Established"]
+    finally:
+        d.stop()
+        frr.stop()
+
+
+def test_bird(namespaces, workdir):
+    router = namespaces("bird")
+    lab.enable_forwarding(router)
+    rtr = lab.BirdRouter(router, workdir, """
+log "@LOG@" all;
+router id 198.18.1.1;
+protocol device {}
+protocol kernel { ipv4 { export all; }; }
+protocol bgp anycast {
+  local 198.18.1.1 as 65001;
+  neighbor 198.18.1.2 as 65101;
+  hold time 9;
+  ipv4 { import all; export none; };
+}
+""").start()
+    srv, u, d = server(namespaces, workdir, "srvb", router, 1, 65101, "s1")
+    try:
+        wait_until(lambda: "Established" in rtr.birdc("show", "protocols", "anycast").stdout, 20,
+                   what="BIRD session")
+        wait_until(lambda: ANYCAST in rtr.birdc("show", "route", "protocol", "anycast").stdout, 10,
+                   what="route at BIRD")
+        wait_until(lambda: lab.route_via(router, ANYCAST) == "198.18.1.2", 10,
+                   what="route in BIRD's kernel table")
+        u.kill()
+        wait_until(lambda: lab.route_via(router, ANYCAST) is None, 5, what="withdrawn at BIRD")
+    finally:
+        d.stop()
+        rtr.stop()
+
+
+def test_gobgp(namespaces, workdir):
+    router = namespaces("gobgp")
+    gobgp = lab.GoBgp(router, workdir, 65001, "198.18.1.1", "198.18.1.2", 65101)
+    srv, u, d = server(namespaces, workdir, "srvg", router, 1, 65101, "s1")
+    gobgp.start()
+    try:
+        wait_until(lambda: gobgp.peer_state("198.18.1.2") == "established", 20,
+                   what="GoBGP session")
+        wait_until(lambda: f"{ANYCAST}/32" in gobgp.rib(), 10, what="route at GoBGP")
+        u.kill()
+        wait_until(lambda: f"{ANYCAST}/32" not in gobgp.rib(), 5, what="withdrawn at GoBGP")
+    finally:
+        d.stop()
+        gobgp.stop()
+
+
+def test_exabgp_malformed_update(namespaces, workdir):
+    router = namespaces("exa")
+    srv, u, d = server(namespaces, workdir, "srve", router, 1, 65101, "s1", unbound=False)
+    # COMMUNITIES with a length that is not a multiple of 4 (RFC 7606 §7.8:
+    # treat-as-withdraw), next to a well-formed route.
+    exa = lab.ExaBgp(router, workdir, """
+neighbor 198.18.1.2 {
+  router-id 198.18.1.1;
+  local-address 198.18.1.1;
+  local-as 65001;
+  peer-as 65101;
+  hold-time 9;
+  static {
+    route 203.0.113.0/24 next-hop 198.18.1.1;
+    route 203.0.114.0/24 next-hop 198.18.1.1 attribute [ 0x08 0xc0 0x010203 ];
+  }
+}
+""").start()
+    try:
+        wait_until(lambda: neighbor(d)["updates_treated_as_withdraw"] >= 1, 30,
+                   what=f"a treat-as-withdraw UPDATE ({exa.log_text()[-2000:]})")
+        n = neighbor(d)
+        assert n["state"] == "Established"
+        assert n["prefixes_received_discarded"] >= 1
+        # Still up a while later: no NOTIFICATION for an RFC 7606 error.
+        first_uptime = n["uptime_s"]
+        wait_until(lambda: neighbor(d)["uptime_s"] >= first_uptime + 2, 10, what="uptime")
+        assert neighbor(d)["state"] == "Established"
+    finally:
+        d.stop()
+        exa.stop()
