@@ -247,8 +247,9 @@ TEST(Config, CheckErrors) {
 }
 
 TEST(Config, UnbuiltProtocolsAreErrors) {
+  // [ospf] is built: its own errors, not "not supported" (ospf_config_test.cpp).
   EXPECT_THAT(errors("[ospf]\narea = \"0.0.0.0\"\n"),
-              Contains("test.toml:1:1: ospf: not supported by this build (supported: rip, bgp)"));
+              Contains("test.toml:1:1: [ospf] needs at least one [[ospf.interface]]"));
   // [bgp] is built: its own errors, not "not supported" (bgp_config_test.cpp).
   EXPECT_THAT(errors("[bgp]\nasn = 65101\n"),
               Contains("test.toml:1:1: [bgp] needs at least one [[bgp.neighbor]]"));

@@ -1,0 +1,546 @@
+// The sans-IO OSPF speaker driven by events on a fake clock: a scripted
+// neighbour (its packets made with our own encoder) takes it through the
+// RFC 2328 §10 adjacency, flooding, timers and failures. No sockets, no sleeps.
+#include "ospf/speaker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace anycastd::ospf {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kUs = 0xc6120102;       // 198.18.1.2
+constexpr std::uint32_t kPeer = 0xc6120109;     // 198.18.1.9: higher, so the peer is master
+constexpr std::uint32_t kLowPeer = 0xc6120101;  // 198.18.1.1: lower, so we are master
+const Prefix kDns = *Prefix::parse("198.19.224.2/32");
+const TimePoint t0 = TimePoint{} + 1000s;
+
+std::vector<Packet> sent(const std::vector<Action>& actions, std::optional<PacketType> type = {}) {
+  std::vector<Packet> out;
+  for (const auto& a : actions) {
+    const auto* s = std::get_if<Send>(&a);
+    if (!s) continue;
+    auto d = decode(s->bytes);
+    EXPECT_TRUE(std::holds_alternative<Packet>(d));
+    if (!std::holds_alternative<Packet>(d)) continue;
+    if (!type || std::get<Packet>(d).type() == *type) out.push_back(std::get<Packet>(d));
+  }
+  return out;
+}
+
+bool has_done(const std::vector<Action>& actions) {
+  return std::any_of(actions.begin(), actions.end(),
+                     [](const Action& a) { return std::holds_alternative<Done>(a); });
+}
+
+Lsa router_lsa(std::uint32_t rid, std::int32_t seq, std::vector<RouterLink> links = {}) {
+  Lsa lsa;
+  lsa.header = {0, kOptionE, 1, rid, rid, seq, 0, 0};
+  lsa.body = RouterLsa{0, std::move(links)};
+  return lsa;
+}
+
+class OspfSpeakerTest : public ::testing::Test {
+ protected:
+  void make(config::OspfInterfaceType type = config::OspfInterfaceType::point_to_point,
+            std::uint8_t priority = 0, std::size_t lsdb_limit = 100000) {
+    config.area = 0;
+    config.lsdb_limit = static_cast<std::uint32_t>(lsdb_limit);
+    config::OspfInterfaceConfig iface;
+    iface.name = "eth1";
+    iface.type = type;
+    iface.priority = priority;
+    config.interfaces = {iface};
+    InterfaceInfo info{"eth1", 2, kUs, 24, 1500};
+    speaker.emplace(config, kUs, std::vector<InterfaceInfo>{info}, SpeakerOptions{1, 5000});
+  }
+
+  std::vector<Action> at(TimePoint t, const Event& e) {
+    now = t;
+    return speaker->handle(e, now);
+  }
+  std::vector<Action> feed(const Event& e) { return speaker->handle(e, now); }
+
+  // Runs the wake-up timer until `until`, as the session would.
+  std::vector<Action> advance(TimePoint until) {
+    std::vector<Action> all;
+    for (int guard = 0; guard < 100000; ++guard) {
+      std::optional<TimePoint> next;
+      for (const auto& a : last_arm_)
+        next = a;
+      if (!next || *next > until) break;
+      now = *next;
+      auto out = speaker->handle(Wakeup{}, now);
+      track(out);
+      all.insert(all.end(), out.begin(), out.end());
+    }
+    now = until;
+    return all;
+  }
+  void track(const std::vector<Action>& out) {
+    for (const auto& a : out) {
+      if (const auto* t = std::get_if<ArmTimer>(&a)) last_arm_ = {t->at};
+    }
+  }
+
+  std::vector<Action> from(std::uint32_t rid, Body body, std::uint32_t source = 0,
+                           std::uint32_t area = 0,
+                           const config::AuthConfig& auth = config::AuthConfig{}) {
+    Packet p;
+    p.router_id = rid;
+    p.area_id = area;
+    p.body = std::move(body);
+    PacketReceived e{0, source ? source : (rid == kPeer ? 0xc6120109u : rid), kAllSpfRouters,
+                     encode(p, Authenticator{auth, 1})};
+    auto out = speaker->handle(e, now);
+    track(out);
+    return out;
+  }
+
+  Hello hello(bool lists_us, std::uint32_t dr = 0, std::uint32_t bdr = 0,
+              std::uint8_t priority = 1) {
+    Hello h;
+    h.network_mask = 0xffffff00;
+    h.hello_interval = 10;
+    h.dead_interval = 40;
+    h.priority = priority;
+    h.designated_router = dr;
+    h.backup_designated_router = bdr;
+    if (lists_us) h.neighbors = {kUs};
+    return h;
+  }
+
+  void start() {
+    auto out = at(t0, Start{});
+    track(out);
+  }
+
+  const Neighbor* neighbor(std::uint32_t rid) const {
+    const auto& n = speaker->interfaces()[0].neighbors;
+    const auto it = n.find(rid);
+    return it == n.end() ? nullptr : &it->second;
+  }
+
+  std::optional<RouterLsa> our_router_lsa() const {
+    const auto* e = speaker->lsdb().find({1, kUs, kUs});
+    if (!e) return std::nullopt;
+    return std::get<RouterLsa>(std::get<Lsa>(decode_lsa(e->bytes)).body);
+  }
+
+  // Takes a point-to-point adjacency with kPeer (master) to Full; the peer
+  // has its own router-LSA, which we request and receive.
+  void bring_up_full() {
+    start();
+    auto out = from(kPeer, hello(true));
+    ASSERT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
+    // Our initial DD: I|M|MS, empty (§10.8).
+    auto dds = sent(out, PacketType::db_description);
+    ASSERT_EQ(dds.size(), 1u);
+    const auto& first = std::get<DatabaseDescription>(dds[0].body);
+    EXPECT_EQ(first.flags, kDdInit | kDdMore | kDdMaster);
+    EXPECT_TRUE(first.headers.empty());
+    // The peer (higher router ID) is master.
+    DatabaseDescription init;
+    init.flags = kDdInit | kDdMore | kDdMaster;
+    init.sequence = 7000;
+    out = from(kPeer, init);
+    EXPECT_EQ(neighbor(kPeer)->state, NeighborState::exchange);
+    dds = sent(out, PacketType::db_description);
+    ASSERT_EQ(dds.size(), 1u);
+    const auto& reply = std::get<DatabaseDescription>(dds[0].body);
+    EXPECT_EQ(reply.sequence, 7000u);
+    EXPECT_EQ(reply.flags & kDdMaster, 0);
+    ASSERT_EQ(reply.headers.size(), 1u);  // our router-LSA
+    EXPECT_EQ(reply.headers[0].advertising_router, kUs);
+    // The master's summary: its router-LSA, M clear.
+    peer_lsa =
+        encode_lsa(router_lsa(kPeer, kInitialSequenceNumber + 4, {{kUs, 0xc6120109u, 1, 10, {}}}));
+    DatabaseDescription next;
+    next.flags = kDdMaster;
+    next.sequence = 7001;
+    next.headers = {std::get<LsaHeader>(decode_lsa_header(peer_lsa))};
+    out = from(kPeer, next);
+    EXPECT_EQ(neighbor(kPeer)->state, NeighborState::loading);
+    auto lsrs = sent(out, PacketType::ls_request);
+    ASSERT_EQ(lsrs.size(), 1u);
+    EXPECT_EQ(std::get<LinkStateRequest>(lsrs[0].body).requests,
+              (std::vector<LsaKey>{{1, kPeer, kPeer}}));
+    out = from(kPeer, LinkStateUpdate{{peer_lsa}});
+    EXPECT_EQ(neighbor(kPeer)->state, NeighborState::full);
+    auto acks = sent(out, PacketType::ls_ack);
+    ASSERT_EQ(acks.size(), 1u);
+    EXPECT_EQ(std::get<LinkStateAck>(acks[0].body).headers.size(), 1u);
+  }
+
+  config::OspfConfig config;
+  std::optional<Speaker> speaker;
+  TimePoint now = t0;
+  std::vector<TimePoint> last_arm_;
+  std::vector<std::uint8_t> peer_lsa;
+};
+
+TEST_F(OspfSpeakerTest, StartSendsHelloAndOriginatesRouterLsa) {
+  make();
+  auto out = at(t0, RouteChanged{kDns, core::RouteAction::announce});
+  out = at(t0, Start{});
+  auto hellos = sent(out, PacketType::hello);
+  ASSERT_EQ(hellos.size(), 1u);
+  const auto& h = std::get<Hello>(hellos[0].body);
+  EXPECT_EQ(h.priority, 0);
+  EXPECT_EQ(h.network_mask, 0u);  // point-to-point
+  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::point_to_point);
+  const auto lsa = our_router_lsa();
+  ASSERT_TRUE(lsa);
+  // The link's subnet as a stub, and the anycast /32 at prefix_cost.
+  ASSERT_EQ(lsa->links.size(), 2u);
+  EXPECT_EQ(lsa->links[1].id, 0xc613e002u);
+  EXPECT_EQ(lsa->links[1].data, 0xffffffffu);
+  EXPECT_EQ(lsa->links[1].metric, 1);
+  EXPECT_EQ(speaker->router_lsa_sequence(), kInitialSequenceNumber);
+}
+
+TEST_F(OspfSpeakerTest, FullAdjacencyAsSlaveThenPointToPointLinkInRouterLsa) {
+  make();
+  bring_up_full();
+  // The adjacency changes the router-LSA, after MinLSInterval from the first.
+  advance(t0 + 5s);
+  const auto lsa = our_router_lsa();
+  ASSERT_TRUE(lsa);
+  EXPECT_EQ(lsa->links[0].type, static_cast<std::uint8_t>(RouterLinkType::point_to_point));
+  EXPECT_EQ(lsa->links[0].id, kPeer);
+  EXPECT_EQ(speaker->lsdb().size(), 2u);
+}
+
+TEST_F(OspfSpeakerTest, MasterRetransmitsDatabaseDescription) {
+  make();
+  start();
+  from(kLowPeer, hello(true));
+  const auto* nbr = neighbor(kLowPeer);
+  ASSERT_EQ(nbr->state, NeighborState::ex_start);
+  const std::uint32_t seq = nbr->dd_sequence;
+  // Nothing heard: the initial DD goes again after RxmtInterval, unchanged.
+  auto out = advance(t0 + kRxmtInterval);
+  auto dds = sent(out, PacketType::db_description);
+  ASSERT_EQ(dds.size(), 1u);
+  EXPECT_EQ(std::get<DatabaseDescription>(dds[0].body).sequence, seq);
+  // The lower-ID peer also claims master: it loses, and we answer at once.
+  DatabaseDescription claim;
+  claim.flags = kDdInit | kDdMore | kDdMaster;
+  claim.sequence = 1;
+  out = from(kLowPeer, claim);
+  EXPECT_EQ(sent(out, PacketType::db_description).size(), 1u);
+  EXPECT_EQ(neighbor(kLowPeer)->state, NeighborState::ex_start);
+  // It becomes slave: acknowledges our sequence number, I and MS clear.
+  DatabaseDescription slave;
+  slave.sequence = seq;
+  out = from(kLowPeer, slave);
+  EXPECT_TRUE(neighbor(kLowPeer)->master);
+  dds = sent(out, PacketType::db_description);
+  ASSERT_EQ(dds.size(), 1u);
+  const auto& next = std::get<DatabaseDescription>(dds[0].body);
+  EXPECT_EQ(next.sequence, seq + 1);
+  EXPECT_EQ(next.flags, kDdMaster);
+  EXPECT_EQ(next.headers.size(), 1u);
+  // The slave acknowledges with M clear: exchange done, nothing to load.
+  slave.sequence = seq + 1;
+  from(kLowPeer, slave);
+  EXPECT_EQ(neighbor(kLowPeer)->state, NeighborState::full);
+}
+
+TEST_F(OspfSpeakerTest, SequenceNumberMismatchRestartsExchange) {
+  make();
+  start();
+  from(kPeer, hello(true));
+  DatabaseDescription init;
+  init.flags = kDdInit | kDdMore | kDdMaster;
+  init.sequence = 7000;
+  from(kPeer, init);
+  ASSERT_EQ(neighbor(kPeer)->state, NeighborState::exchange);
+  DatabaseDescription wrong;
+  wrong.flags = kDdMaster | kDdMore;
+  wrong.sequence = 7005;  // the slave expects 7001
+  auto out = from(kPeer, wrong);
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
+  auto dds = sent(out, PacketType::db_description);
+  ASSERT_EQ(dds.size(), 1u);
+  EXPECT_EQ(std::get<DatabaseDescription>(dds[0].body).flags, kDdInit | kDdMore | kDdMaster);
+}
+
+TEST_F(OspfSpeakerTest, SlaveAnswersDuplicateDdWithItsLastOne) {
+  make();
+  bring_up_full();
+  DatabaseDescription dup;
+  dup.flags = kDdMaster;
+  dup.sequence = 7001;
+  dup.headers = {std::get<LsaHeader>(decode_lsa_header(peer_lsa))};
+  auto out = from(kPeer, dup);
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::full);
+  EXPECT_EQ(sent(out, PacketType::db_description).size(), 1u);
+}
+
+TEST_F(OspfSpeakerTest, DeadTimerRemovesNeighbour) {
+  make();
+  bring_up_full();
+  advance(t0 + 39s);
+  ASSERT_NE(neighbor(kPeer), nullptr);
+  advance(t0 + 41s);
+  EXPECT_EQ(neighbor(kPeer), nullptr);
+  const auto lsa = our_router_lsa();
+  ASSERT_TRUE(lsa);
+  EXPECT_NE(lsa->links[0].type, static_cast<std::uint8_t>(RouterLinkType::point_to_point));
+}
+
+TEST_F(OspfSpeakerTest, OneWayHelloDropsAdjacency) {
+  make();
+  bring_up_full();
+  from(kPeer, hello(false));
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::init);
+}
+
+TEST_F(OspfSpeakerTest, ServiceChangeGoesOutAtOnceAfterQuietPeriod) {
+  make();
+  bring_up_full();
+  advance(t0 + 30s);
+  from(kPeer, hello(true));
+  const auto before = speaker->router_lsa_sequence();
+  auto out = feed(RouteChanged{kDns, core::RouteAction::announce});
+  track(out);
+  EXPECT_EQ(speaker->router_lsa_sequence(), before + 1);
+  auto updates = sent(out, PacketType::ls_update);
+  ASSERT_EQ(updates.size(), 1u);
+  from(kPeer, LinkStateAck{{speaker->lsdb().find({1, kUs, kUs})->header}});
+  // A second change 1 s later waits for MinLSInterval (5 s after the first).
+  now += 1s;
+  out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  track(out);
+  EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
+  out = advance(now + 3500ms);
+  EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
+  out = advance(now + 1s);
+  EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
+  EXPECT_EQ(speaker->router_lsa_sequence(), before + 2);
+  EXPECT_EQ(our_router_lsa()->links.size(), 2u);  // p2p + subnet stub, no /32
+}
+
+TEST_F(OspfSpeakerTest, DegradedCost) {
+  make();
+  start();
+  auto out = feed(RouteChanged{kDns, core::RouteAction::degrade});
+  advance(t0 + 5s);
+  EXPECT_EQ(our_router_lsa()->links.back().metric, 1000);
+}
+
+TEST_F(OspfSpeakerTest, RetransmitsUntilAcknowledged) {
+  make();
+  bring_up_full();
+  advance(t0 + 30s);
+  from(kPeer, hello(true));
+  track(feed(RouteChanged{kDns, core::RouteAction::announce}));
+  ASSERT_EQ(neighbor(kPeer)->retransmission_list.size(), 1u);
+  auto out = advance(now + kRxmtInterval);
+  auto updates = sent(out, PacketType::ls_update);
+  ASSERT_EQ(updates.size(), 1u);
+  // Sent straight to the neighbour; acknowledged, it stops.
+  const auto own = speaker->lsdb().find({1, kUs, kUs})->header;
+  from(kPeer, LinkStateAck{{own}});
+  EXPECT_TRUE(neighbor(kPeer)->retransmission_list.empty());
+  out = advance(now + 2 * kRxmtInterval);
+  EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
+}
+
+TEST_F(OspfSpeakerTest, NewerLsaIsInstalledAndAcknowledgedOlderAnsweredWithOurs) {
+  make();
+  bring_up_full();
+  now += 2s;
+  const auto newer = encode_lsa(router_lsa(kPeer, kInitialSequenceNumber + 5));
+  auto out = from(kPeer, LinkStateUpdate{{newer}});
+  EXPECT_EQ(sent(out, PacketType::ls_ack).size(), 1u);
+  EXPECT_EQ(speaker->lsdb().find({1, kPeer, kPeer})->header.sequence, kInitialSequenceNumber + 5);
+  // An older one gets our copy back (§13 step 8).
+  now += 2s;
+  out = from(kPeer, LinkStateUpdate{{peer_lsa}});
+  auto updates = sent(out, PacketType::ls_update);
+  ASSERT_EQ(updates.size(), 1u);
+  // Unknown LS types are stored and acknowledged like any other.
+  Lsa opaque{{0, 0, 10, 0x01000001u, kPeer, kInitialSequenceNumber, 0, 0}, OpaqueLsa{{1, 2, 3, 4}}};
+  out = from(kPeer, LinkStateUpdate{{encode_lsa(opaque)}});
+  EXPECT_NE(speaker->lsdb().find({10, 0x01000001u, kPeer}), nullptr);
+  EXPECT_EQ(sent(out, PacketType::ls_ack).size(), 1u);
+}
+
+TEST_F(OspfSpeakerTest, OurOldRouterLsaComesBackAndWeGoPastIt) {
+  make();
+  bring_up_full();
+  now += 6s;
+  // A copy from a previous run of ours, with a higher sequence number.
+  const auto stale = encode_lsa(router_lsa(kUs, kInitialSequenceNumber + 40));
+  from(kPeer, LinkStateUpdate{{stale}});
+  EXPECT_EQ(speaker->router_lsa_sequence(), kInitialSequenceNumber + 41);
+  EXPECT_EQ(speaker->lsdb().find({1, kUs, kUs})->header.sequence, kInitialSequenceNumber + 41);
+}
+
+TEST_F(OspfSpeakerTest, MaxAgeLsaIsFlushedAfterAcknowledgement) {
+  make();
+  bring_up_full();
+  now += 2s;
+  auto flushed = peer_lsa;
+  set_lsa_age(flushed, kMaxAge);
+  from(kPeer, LinkStateUpdate{{flushed}});
+  // Installed at MaxAge, then removed at the next aging pass (no
+  // retransmission lists hold it, no exchange in progress).
+  advance(now + 2s);
+  EXPECT_EQ(speaker->lsdb().find({1, kPeer, kPeer}), nullptr);
+}
+
+TEST_F(OspfSpeakerTest, LsdbLimitRefusesNewLsasButAcknowledgesThem) {
+  make(config::OspfInterfaceType::point_to_point, 0, 3);
+  bring_up_full();  // our router-LSA and the peer's: 2 of 3
+  now += 2s;
+  LinkStateUpdate lsu;
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    Lsa ext{{0, kOptionE, 5, 0xc6130000u + (i << 8), kPeer, kInitialSequenceNumber, 0, 0},
+            ExternalLsa{0xffffff00u, {{true, 0, 20, 0, 0}}}};
+    lsu.lsas.push_back(encode_lsa(ext));
+  }
+  auto out = from(kPeer, lsu);
+  EXPECT_EQ(speaker->lsdb().size(), 3u);
+  EXPECT_EQ(speaker->lsdb().overflows(), 4u);
+  EXPECT_EQ(speaker->lsa_drops().at("lsdb_full"), 4u);
+  auto acks = sent(out, PacketType::ls_ack);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(std::get<LinkStateAck>(acks[0].body).headers.size(), 5u);
+}
+
+TEST_F(OspfSpeakerTest, DropsAndCountsBadPackets) {
+  make(config::OspfInterfaceType::broadcast);
+  start();
+  from(kPeer, hello(true), 0, 1);  // area 0.0.0.1
+  auto h = hello(true);
+  h.hello_interval = 5;
+  from(kPeer, h);
+  h = hello(true);
+  h.dead_interval = 30;
+  from(kPeer, h);
+  h = hello(true);
+  h.network_mask = 0xffff0000;
+  from(kPeer, h);
+  from(kPeer, hello(true), 0, 0, {config::AuthMode::md5, 1, "secret"});
+  from(kPeer, hello(true), 0x0a000001);  // not on the link
+  Packet p;
+  p.router_id = kPeer;
+  p.body = hello(true);
+  auto bytes = encode(p, {});
+  bytes[12] ^= 0xff;
+  feed(PacketReceived{0, 0xc6120109u, kAllSpfRouters, bytes});
+  const auto& dropped = speaker->interfaces()[0].counters.dropped;
+  EXPECT_EQ(dropped.at("wrong_area"), 1u);
+  EXPECT_EQ(dropped.at("mismatched_hello_interval"), 1u);
+  EXPECT_EQ(dropped.at("mismatched_dead_interval"), 1u);
+  EXPECT_EQ(dropped.at("mismatched_netmask"), 1u);
+  EXPECT_EQ(dropped.at("auth_wrong_type"), 1u);
+  EXPECT_EQ(dropped.at("non_neighbor"), 1u);
+  EXPECT_EQ(dropped.at("bad_checksum"), 1u);
+  EXPECT_TRUE(speaker->interfaces()[0].neighbors.empty());
+}
+
+TEST_F(OspfSpeakerTest, Md5AuthenticatedAdjacency) {
+  make();
+  config.interfaces[0].authentication = {config::AuthMode::md5, 1, "secret"};
+  speaker.emplace(config, kUs, std::vector<InterfaceInfo>{{"eth1", 2, kUs, 24, 1500}},
+                  SpeakerOptions{1, 1});
+  start();
+  auto out = from(kPeer, hello(true), 0, 0, {config::AuthMode::md5, 1, "secret"});
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
+  const auto* s = std::get_if<Send>(&out[0]);
+  for (const auto& a : out) {
+    if (std::holds_alternative<Send>(a)) s = &std::get<Send>(a);
+  }
+  ASSERT_NE(s, nullptr);
+  const auto p = std::get<Packet>(decode(s->bytes));
+  EXPECT_EQ(p.auth_type, AuthType::cryptographic);
+  EXPECT_EQ(verify_auth(p, s->bytes, {config::AuthMode::md5, 1, "secret"}, std::nullopt),
+            AuthError::none);
+  from(kPeer, hello(true), 0, 0, {config::AuthMode::md5, 1, "wrong"});
+  EXPECT_EQ(speaker->interfaces()[0].counters.dropped.at("auth_bad_digest"), 1u);
+}
+
+TEST_F(OspfSpeakerTest, BroadcastDrOtherFormsAdjacencyOnlyWithDrAndBdr) {
+  make(config::OspfInterfaceType::broadcast);
+  start();
+  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::dr_other);
+  const std::uint32_t dr = 0xc6120109u;
+  const std::uint32_t other = 0xc6120105u;
+  from(kPeer, hello(true, dr, 0));
+  EXPECT_EQ(speaker->interfaces()[0].designated_router, dr);
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
+  from(other, hello(true, dr, 0, 0), other);
+  EXPECT_EQ(neighbor(other)->state, NeighborState::two_way);
+  // DR change: the other router declares itself DR with higher priority; the
+  // election moves, adjacencies follow (AdjOK?).
+  from(other, hello(true, other, 0, 200), other);
+  from(kPeer, hello(true, other, dr));
+  EXPECT_EQ(speaker->interfaces()[0].designated_router, other);
+  EXPECT_EQ(speaker->interfaces()[0].backup_designated_router, dr);
+  EXPECT_EQ(neighbor(other)->state, NeighborState::ex_start);
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
+  // We never become DR with priority 0, so never originate a network-LSA.
+  EXPECT_EQ(speaker->lsdb().counts().count(2), 0u);
+}
+
+TEST_F(OspfSpeakerTest, EligibleRouterAloneBecomesDrAfterWait) {
+  make(config::OspfInterfaceType::broadcast, 1);
+  start();
+  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::waiting);
+  auto out = advance(t0 + 40s);
+  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::dr);
+  EXPECT_TRUE(std::any_of(out.begin(), out.end(), [](const Action& a) {
+    const auto* m = std::get_if<SetAllDRouters>(&a);
+    return m && m->member;
+  }));
+}
+
+TEST_F(OspfSpeakerTest, ShutdownFlushesRouterLsaAndSaysGoodbye) {
+  make();
+  bring_up_full();
+  advance(t0 + 30s);
+  from(kPeer, hello(true));
+  track(feed(RouteChanged{kDns, core::RouteAction::announce}));
+  now += 2s;
+  auto out = feed(Shutdown{});
+  track(out);
+  auto updates = sent(out, PacketType::ls_update);
+  ASSERT_EQ(updates.size(), 1u);
+  const auto& lsa = std::get<LinkStateUpdate>(updates[0].body).lsas.at(0);
+  EXPECT_EQ(std::get<LsaHeader>(decode_lsa_header(lsa)).age, kMaxAge);
+  EXPECT_FALSE(has_done(out));
+  // The peer acknowledges: a Hello that lists nobody, then Done.
+  out = from(kPeer, LinkStateAck{{std::get<LsaHeader>(decode_lsa_header(lsa))}});
+  EXPECT_TRUE(has_done(out));
+  auto hellos = sent(out, PacketType::hello);
+  ASSERT_EQ(hellos.size(), 1u);
+  EXPECT_TRUE(std::get<Hello>(hellos[0].body).neighbors.empty());
+}
+
+TEST_F(OspfSpeakerTest, ShutdownRightAfterAChangeWaitsMinLsArrivalThenGivesUpInTime) {
+  make();
+  bring_up_full();
+  advance(t0 + 30s);
+  from(kPeer, hello(true));
+  track(feed(RouteChanged{kDns, core::RouteAction::announce}));
+  const TimePoint stop = now + 200ms;
+  now = stop;
+  auto out = feed(Shutdown{});
+  track(out);
+  EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
+  out = advance(stop + 900ms);
+  EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
+  // No acknowledgement: done anyway within the budget.
+  out = advance(stop + kShutdownBudget);
+  EXPECT_TRUE(has_done(out));
+}
+
+}  // namespace
+}  // namespace anycastd::ospf
