@@ -202,9 +202,7 @@ void Speaker::arm_periodic(TimePoint now, std::vector<Action>& out) {
   const std::int64_t jitter = interval.count() / 6;
   std::uniform_int_distribution<std::int64_t> offset(-jitter, jitter);
   const TimePoint at = now + interval + std::chrono::milliseconds(offset(rng_));
-  // Constructed in place: GCC 12 at -O2 warns (-Wmaybe-uninitialized, an
-  // error under -Werror) about the variant temporary push_back would move.
-  out.emplace_back(std::in_place_type<ArmTimer>, TimerId::update, at);
+  out.push_back(ArmTimer{TimerId::update, at});
 }
 
 void Speaker::on_shutdown(TimePoint now, std::vector<Action>& out) {
