@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/auth.hpp"
 #include "config/bgp_config.hpp"
 #include "config/ospf_config.hpp"
 #include "util/duration.hpp"
@@ -76,15 +77,6 @@ struct DaemonConfig {
 struct LoopbackConfig {
   std::string interface = "lo";
   bool operator==(const LoopbackConfig&) const = default;
-};
-
-enum class AuthMode : std::uint8_t { none, text, md5 };
-
-struct AuthConfig {
-  AuthMode mode = AuthMode::none;
-  std::uint8_t key_id = 0;
-  std::string key;
-  bool operator==(const AuthConfig&) const = default;
 };
 
 // [rip] — RIPv2, RFC 2453.
