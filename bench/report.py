@@ -40,6 +40,9 @@ def main(daemon_path, bus_path):
                  "<= 50 ms", f"median per-service max {l['median_max_late_ms']:.2f} ms; "
                  f"{l['late_over_50ms_since_start']} late since start"))
 
+    rows.append(("  status --json round trip (loop blocked)", f"{l['status_json_ms']:.0f} ms", "",
+                 "one snapshot opens the window: rounds due meanwhile start late"))
+
     for name, b in bus.items():
         if name.startswith("BM_FailToWithdraw"):
             subs = name.split("/")[1]
