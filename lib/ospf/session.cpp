@@ -371,6 +371,10 @@ nlohmann::json OspfSession::status() const {
   out["lsa_dropped"] = speaker_->lsa_drops();
   out["router_lsa_seq"] =
       fmt::format("0x{:08x}", static_cast<std::uint32_t>(speaker_->router_lsa_sequence()));
+  if (const auto at = speaker_->router_lsa_originated()) {
+    out["router_lsa_age_s"] =
+        std::chrono::duration_cast<std::chrono::duration<double>>(now - *at).count();
+  }
   nlohmann::json announced = nlohmann::json::array();
   for (const auto& [prefix, cost] : speaker_->prefixes())
     announced.push_back({{"prefix", prefix.to_string()}, {"cost", cost}});

@@ -197,6 +197,8 @@ class Speaker {
   const Lsdb& lsdb() const { return lsdb_; }
   // Our router-LSA's current LS sequence number.
   std::int32_t router_lsa_sequence() const { return router_lsa_sequence_; }
+  // When our router-LSA was last originated (MinLSInterval counts from here).
+  std::optional<TimePoint> router_lsa_originated() const { return last_router_lsa_; }
   // Announced prefixes with their stub cost.
   const std::map<Prefix, std::uint16_t>& prefixes() const { return prefixes_; }
   bool running() const { return state_ == State::running; }
