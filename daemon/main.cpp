@@ -1,4 +1,5 @@
 // anycastd: announce anycast service addresses while the service is healthy.
+#include <sys/prctl.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
                  loaded.errors.size());
     return 1;
   }
+  // The systemd unit hands us CAP_NET_ADMIN, CAP_NET_RAW and
+  // CAP_NET_BIND_SERVICE as ambient capabilities. They are ours now; clearing
+  // the ambient set keeps exec checks from inheriting them.
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   anycastd::Daemon daemon(*loaded.config);
   return daemon.run();
 }

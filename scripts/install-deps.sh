@@ -10,6 +10,7 @@ PACKAGES="
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-pytest iproute2 procps psmisc dnsutils tshark
   unbound frr bird2 chrony
+  debhelper dpkg-dev lintian man-db groff-base systemd util-linux rpm cpio
 "
 missing=""
 for p in $PACKAGES; do

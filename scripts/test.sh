@@ -21,4 +21,10 @@ echo "== fuzz targets"
 ./scripts/fuzz.sh
 
 echo "== unit and integration tests"
-cd build && ctest --output-on-failure
+(cd build && ctest --output-on-failure)
+
+# The packages: one more Release build each (ccache, JOBS), then checks of
+# what they install (tests/packaging/).
+echo "== packaging"
+./tests/packaging/test_deb.sh
+./tests/packaging/test_rpm.sh
