@@ -62,8 +62,6 @@ if grep -q 'deb-systemd-invoke.*start' "$control/postinst"; then
 fi
 dpkg-deb -f "$deb" Depends | grep -q 'systemd-sysusers' ||
   fail "Depends lacks a systemd-sysusers provider"
-grep -q '^u anycastd ' "$(dirname "$0")/../../systemd/anycastd.sysusers" ||
-  fail "systemd/anycastd.sysusers does not define user anycastd"
 
 # --- the installed files work ---------------------------------------------
 dpkg -x "$deb" "$root"
@@ -75,6 +73,13 @@ version=$(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//')
   fail "the shipped /etc/anycastd.toml does not pass anycastd --check"
 "$root/usr/sbin/anycastd" -c "$root/usr/share/doc/anycastd/examples/xenial-lab.toml" --check ||
   fail "the xenial lab example does not pass anycastd --check"
+# What the postinst runs, in the scratch root: the user and group appear.
+mkdir -p "$root/etc"
+systemd-sysusers --root="$root" anycastd.conf >/dev/null 2>&1 ||
+  fail "systemd-sysusers cannot apply /usr/lib/sysusers.d/anycastd.conf"
+grep -q '^anycastd:x:[0-9]*:[0-9]*:[^:]*:/var/lib/anycastd:/usr/sbin/nologin$' "$root/etc/passwd" ||
+  fail "sysusers made no system user anycastd"
+grep -q '^anycastd:x:' "$root/etc/group" || fail "sysusers made no group anycastd"
 set +e
 "$root/usr/bin/anycastctl" -s "$root/nothing.sock" status 2>/dev/null
 rc=$?
