@@ -155,6 +155,12 @@ std::optional<std::uint8_t> expected_flags(std::uint8_t type) {
   }
 }
 
+// A raw attribute keeps its flags but not the Extended Length bit, which the
+// encoder sets from the value's length.
+std::uint8_t raw_flags(std::uint8_t flags) {
+  return static_cast<std::uint8_t>(flags & ~attr::kExtendedLength);
+}
+
 class UpdateDecoder {
  public:
   UpdateDecoder(std::span<const std::uint8_t> body, const SessionContext& context)
@@ -286,7 +292,7 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
     }
     // RFC 4271 §5: unrecognized optional attributes are accepted (we pass
     // nothing on, so the Partial bit is of no concern).
-    a.other.push_back({flags, type, {value.begin(), value.end()}});
+    a.other.push_back({raw_flags(flags), type, {value.begin(), value.end()}});
     return;
   }
   // RFC 7606 §3(c): "If the value of either the Optional or Transitive bits
@@ -478,7 +484,7 @@ void UpdateDecoder::mp_reach(std::uint8_t flags, std::span<const std::uint8_t> v
   if (!family) {
     // An AFI/SAFI we did not offer (RFC 4760 §8): not ours to interpret.
     out_.update.attributes.other.push_back(
-        {flags, attr::kMpReachNlri, {value.begin(), value.end()}});
+        {raw_flags(flags), attr::kMpReachNlri, {value.begin(), value.end()}});
     return;
   }
   // RFC 7606 §7.11: "If the Length of Next Hop Network Address field of the
@@ -520,7 +526,7 @@ void UpdateDecoder::mp_unreach(std::uint8_t flags, std::span<const std::uint8_t>
   const auto family = family_of(afi_safi);
   if (!family) {
     out_.update.attributes.other.push_back(
-        {flags, attr::kMpUnreachNlri, {value.begin(), value.end()}});
+        {raw_flags(flags), attr::kMpUnreachNlri, {value.begin(), value.end()}});
     return;
   }
   MpUnreach mp;
