@@ -2,7 +2,8 @@
 # Packaging test (scripts/test.sh): builds the RPM (packaging/build-rpm.sh,
 # rpmbuild --nodeps on Debian), checks its file list, config file, scripts
 # and ownership, unpacks it and runs the installed anycastd --check on the
-# shipped /etc/anycastd.toml.
+# shipped /etc/anycastd.toml. ANYCASTD_RPM=path/to.rpm checks a package built
+# before instead.
 set -eu
 cd "$(dirname "$0")/../.."
 out=${ANYCASTD_RPM_OUT:-build-pkg/rpm}
@@ -14,21 +15,26 @@ fail() {
   exit 1
 }
 
-log=$out/build.log
-echo "== building the RPM (log: $log)"
-if ! packaging/build-rpm.sh "$out" >"$log" 2>&1; then
-  tail -40 "$log" >&2
-  fail "packaging/build-rpm.sh failed"
+rpm=${ANYCASTD_RPM:-}
+if [ -z "$rpm" ]; then
+  log=$out/build.log
+  echo "== building the RPM (log: $log)"
+  if ! packaging/build-rpm.sh "$out" >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    fail "packaging/build-rpm.sh failed"
+  fi
+  rpm=$(ls "$out"/RPMS/*/anycastd-[0-9]*.rpm)
 fi
-rpm=$(ls "$out"/RPMS/*/anycastd-[0-9]*.rpm)
+rpm=$(cd "$(dirname "$rpm")" && pwd)/$(basename "$rpm")
 echo "== checking $rpm"
 
 files=$(rpm -qlp "$rpm" 2>/dev/null)
 for f in /usr/sbin/anycastd /usr/bin/anycastctl /etc/anycastd.toml \
   /usr/lib/systemd/system/anycastd.service /usr/lib/sysusers.d/anycastd.conf \
-  /usr/share/man/man8/anycastd.8.gz /usr/share/man/man8/anycastctl.8.gz \
-  /usr/share/man/man5/anycastd.toml.5.gz /usr/share/doc/anycastd/examples/xenial-lab.toml; do
-  echo "$files" | grep -qx "$f" || fail "$f is not in the RPM"
+  /usr/share/man/man8/anycastd.8 /usr/share/man/man8/anycastctl.8 \
+  /usr/share/man/man5/anycastd.toml.5 /usr/share/doc/anycastd/examples/xenial-lab.toml; do
+  # Man pages are compressed on RPM distributions, not by Debian's rpm.
+  echo "$files" | grep -qxE "$f(\.gz)?" || fail "$f is not in the RPM"
 done
 rpm -qp --configfiles "$rpm" 2>/dev/null | grep -qx /etc/anycastd.toml ||
   fail "/etc/anycastd.toml is not %config"
