@@ -156,6 +156,9 @@ std::string protocol_lines(const std::string& name, const json& protocol) {
   std::string out;
   for (const auto& interface : array(protocol, "interfaces")) {
     std::string line = name + ": " + text(interface, "name").value_or("?");
+    if (auto state = text(interface, "state")) line += " " + *state;  // OSPF
+    if (auto dr = text(interface, "dr")) line += ", DR " + *dr;
+    if (auto bdr = text(interface, "bdr")) line += ", BDR " + *bdr;
     if (auto sent = text(interface, "sent")) line += " sent " + *sent;
     if (auto received = text(interface, "received")) line += " received " + *received;
     if (auto neighbors = join(interface, "neighbors", ", "); !neighbors.empty())
@@ -165,8 +168,21 @@ std::string protocol_lines(const std::string& name, const json& protocol) {
   }
   for (const auto& neighbor : array(protocol, "neighbors")) {
     std::string line = name + ": neighbor " + text(neighbor, "address").value_or("?");
+    if (auto id = text(neighbor, "router_id")) line += " (router-id " + *id + ")";
+    if (auto asn = text(neighbor, "remote_asn")) line += " AS" + *asn;
     if (auto state = text(neighbor, "state")) line += " " + *state;
     if (auto uptime = seconds(neighbor, "uptime_s")) line += " for " + *uptime;
+    if (auto dead = seconds(neighbor, "dead_in_s")) line += ", dead in " + *dead;
+    if (auto sent = text(neighbor, "prefixes_sent")) line += ", " + *sent + " prefixes sent";
+    if (auto error = text(neighbor, "last_error"); error && !error->empty()) {
+      line += ", last error: " + *error;
+    }
+    out += line + "\n";
+  }
+  if (const json* lsdb = field(protocol, "lsdb"); lsdb && lsdb->is_object()) {  // OSPF
+    std::string line = name + ": LSDB " + text(*lsdb, "total").value_or("?") + " LSAs";
+    if (auto limit = text(*lsdb, "limit")) line += " (limit " + *limit + ")";
+    if (auto seq = text(protocol, "router_lsa_seq")) line += ", our router-LSA " + *seq;
     out += line + "\n";
   }
   if (out.empty()) out = name + ": enabled\n";

@@ -65,6 +65,27 @@ TEST(RenderStatus, ToleratesMissingAndWrongTypes) {
             "rip: enabled\n");
 }
 
+TEST(RenderStatus, OspfAndBgpDetails) {
+  const auto status = json::parse(R"({"version":"0.1.0","protocols":{
+    "ospf":{"interfaces":[{"name":"eth1","state":"DROther","dr":"198.18.5.1","bdr":"0.0.0.0"}],
+            "neighbors":[{"address":"198.18.5.1","router_id":"10.0.0.1","state":"Full",
+                          "dead_in_s":3}],
+            "lsdb":{"total":4,"limit":100000},"router_lsa_seq":"0x80000003"},
+    "bgp":{"neighbors":[{"address":"198.18.5.1","remote_asn":65001,"state":"Established",
+                         "uptime_s":75,"prefixes_sent":1,"last_error":""},
+                        {"address":"198.18.6.1","remote_asn":65002,"state":"Active",
+                         "prefixes_sent":0,"last_error":"hold timer expired"}]}}})");
+  EXPECT_EQ(render_status(status),
+            "anycastd 0.1.0\n"
+            "no services configured\n"
+            "bgp: neighbor 198.18.5.1 AS65001 Established for 1m15s, 1 prefixes sent\n"
+            "bgp: neighbor 198.18.6.1 AS65002 Active, 0 prefixes sent, last error: hold timer "
+            "expired\n"
+            "ospf: eth1 DROther, DR 198.18.5.1, BDR 0.0.0.0\n"
+            "ospf: neighbor 198.18.5.1 (router-id 10.0.0.1) Full, dead in 3s\n"
+            "ospf: LSDB 4 LSAs (limit 100000), our router-LSA 0x80000003\n");
+}
+
 TEST(FormatSeconds, PicksTwoUnits) {
   EXPECT_EQ(format_seconds(-3), "0s");
   EXPECT_EQ(format_seconds(0), "0s");
