@@ -36,5 +36,7 @@ set -- --define "_topdir $out" --define "_smp_mflags -j${JOBS:-2}"
 if [ -f /etc/debian_version ]; then
   set -- "$@" --define "debug_package %{nil}"
 fi
+# Unquoted on purpose: RPM_NODEPS= (empty) passes no option at all.
+# shellcheck disable=SC2086
 rpmbuild -bb ${RPM_NODEPS---nodeps} "$@" "$top/packaging/rpm/anycastd.spec"
 ls "$out"/RPMS/*/anycastd-"$version"-*.rpm

@@ -29,6 +29,7 @@ if [ -n "$ref" ]; then
   git -C "$top" archive --format=tar --prefix="$name/" "$ref" >"$out/$name.tar"
 else
   # Files that exist now (a tracked file deleted in the worktree is left out).
+  # shellcheck disable=SC2016
   (cd "$top" && git ls-files -z --cached --others --exclude-standard |
     xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
     tar --null -T - --transform "s,^,$name/," --owner=0 --group=0 -cf "$out/$name.tar")

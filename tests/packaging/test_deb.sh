@@ -107,6 +107,7 @@ awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "exposure $exposure > 
 # it the scratch root's in a private mount namespace.
 verify_log=$out/verify.txt
 if unshare --mount --propagation private true 2>/dev/null; then
+  # shellcheck disable=SC2016
   unshare --mount --propagation private sh -c '
     mount --bind "$1/usr/sbin" /usr/sbin &&
     mount --bind "$1/usr/share/man" /usr/share/man &&
