@@ -29,8 +29,8 @@ void setup_logging() {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "anycastd: announce anycast service addresses over RIP while the service is "
-      "healthy"};
+      "anycastd: announce anycast service addresses over RIPv2, OSPFv2 or BGP-4 while "
+      "the service is healthy"};
   std::string config_path = "/etc/anycastd.toml";
   bool check = false;
   bool version = false;
