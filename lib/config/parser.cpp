@@ -364,9 +364,10 @@ LoadResult Parser::run(std::string_view text) {
     warning(top, "no [[service]] defined: nothing will be probed or announced");
   }
   if (!config.has_protocol() && errors().empty()) {
-    warning(top,
-            "no routing protocol section ([rip], [ospf], [bgp]): probes and loopback addresses only, "
-            "nothing is announced to the network");
+    warning(
+        top,
+        "no routing protocol section ([rip], [ospf], [bgp]): probes and loopback addresses only, "
+        "nothing is announced to the network");
   }
   if (config.rip) {
     for (const auto& service : config.services) {

@@ -14,11 +14,11 @@ constexpr std::uint64_t kTransmit = 0xe9a1'b2c3'1234'5678;
 
 // RFC 5905 §7.3: LI=0 VN=4 Mode=3, everything zero but the transmit timestamp.
 const Bytes kRequest = {
-    0x23, 0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // reference,
-                                                                                      // origin,
-                                                                                      // receive
-    0xe9, 0xa1, 0xb2, 0xc3, 0x12, 0x34, 0x56, 0x78,                                   // transmit
+    0x23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0,                       // reference,
+                                                     // origin,
+                                                     // receive
+    0xe9, 0xa1, 0xb2, 0xc3, 0x12, 0x34, 0x56, 0x78,  // transmit
 };
 
 // A stratum 2 server answer (LI=0 VN=4 Mode=4), written by hand.
