@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/state_file.hpp"
+#include "core/log.hpp"
 #include "speakers.hpp"
 #include "systemd.hpp"
 
@@ -50,23 +51,7 @@ std::string known_services(const config::Config& config) {
 }  // namespace
 
 void apply_log_level(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::trace:
-      spdlog::set_level(spdlog::level::trace);
-      break;
-    case config::LogLevel::debug:
-      spdlog::set_level(spdlog::level::debug);
-      break;
-    case config::LogLevel::info:
-      spdlog::set_level(spdlog::level::info);
-      break;
-    case config::LogLevel::warn:
-      spdlog::set_level(spdlog::level::warn);
-      break;
-    case config::LogLevel::error:
-      spdlog::set_level(spdlog::level::err);
-      break;
-  }
+  spdlog::set_level(core::to_spdlog(level));
 }
 
 Daemon::Daemon(config::Config config)

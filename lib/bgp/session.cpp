@@ -16,6 +16,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.hpp"
+
 namespace anycastd::bgp {
 
 namespace {
@@ -87,22 +89,6 @@ void set_gtsm(int fd, Family family) {
     set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, kGtsmTtl, "IPV6_UNICAST_HOPS");
     set_int(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, kGtsmMinTtl, "IPV6_MINHOPCOUNT");
   }
-}
-
-spdlog::level::level_enum to_spdlog(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::trace:
-      return spdlog::level::trace;
-    case config::LogLevel::debug:
-      return spdlog::level::debug;
-    case config::LogLevel::info:
-      return spdlog::level::info;
-    case config::LogLevel::warn:
-      return spdlog::level::warn;
-    case config::LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
 }
 
 }  // namespace
@@ -459,7 +445,7 @@ void BgpSession::log(const Log& line) {
       text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
     }
   }
-  spdlog::log(to_spdlog(line.level), "{}", text);
+  spdlog::log(core::to_spdlog(line.level), "{}", text);
 }
 
 void BgpSession::shutdown(std::function<void()> done) {

@@ -19,7 +19,9 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
+#include "core/log.hpp"
 
 namespace anycastd::ospf {
 
@@ -115,22 +117,6 @@ OspfSession::RawSocket open_socket(asio::io_context& io, const InterfaceInfo& if
   socket.non_blocking(true, ec);
   if (ec) fail(iface.name, "non-blocking mode", ec.value());
   return socket;
-}
-
-spdlog::level::level_enum to_spdlog(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::trace:
-      return spdlog::level::trace;
-    case config::LogLevel::debug:
-      return spdlog::level::debug;
-    case config::LogLevel::info:
-      return spdlog::level::info;
-    case config::LogLevel::warn:
-      return spdlog::level::warn;
-    case config::LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
 }
 
 }  // namespace
@@ -272,7 +258,7 @@ void OspfSession::log(const Log& line) {
       text += fmt::format(" ({} similar lines suppressed)", verdict.suppressed_before);
     }
   }
-  spdlog::log(to_spdlog(line.level), "{}", text);
+  spdlog::log(core::to_spdlog(line.level), "{}", text);
 }
 
 void OspfSession::receive(std::size_t interface) {

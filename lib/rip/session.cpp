@@ -20,6 +20,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.hpp"
+
 namespace anycastd::rip {
 
 namespace {
@@ -103,22 +105,6 @@ udp::socket open_socket(asio::io_context& io, const InterfaceInfo& iface) {
   socket.non_blocking(true, ec);
   if (ec) fail(iface.name, "non-blocking mode", ec.value());
   return socket;
-}
-
-spdlog::level::level_enum to_spdlog(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::trace:
-      return spdlog::level::trace;
-    case config::LogLevel::debug:
-      return spdlog::level::debug;
-    case config::LogLevel::info:
-      return spdlog::level::info;
-    case config::LogLevel::warn:
-      return spdlog::level::warn;
-    case config::LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
 }
 
 nlohmann::json seconds_since(std::optional<TimePoint> then, TimePoint now) {
@@ -260,7 +246,7 @@ void RipSession::log(const Log& line) {
       text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
     }
   }
-  spdlog::log(to_spdlog(line.level), "{}", text);
+  spdlog::log(core::to_spdlog(line.level), "{}", text);
 }
 
 void RipSession::receive(std::size_t interface) {
