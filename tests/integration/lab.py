@@ -227,32 +227,37 @@ def route_via(ns, dst):
     return routes[0].get("gateway", "")
 
 
-class FrrRouter:
-    """FRR zebra + ripd in a namespace, with their files in their own
-    directory (owned by frr) and a pathspace named after the namespace."""
+class FrrDaemons:
+    """FRR zebra plus one routing daemon (DAEMON) in a namespace, with their
+    files in their own frr-owned directory and a pathspace named after the
+    namespace; read with vtysh."""
 
-    def __init__(self, ns, workdir, ripd_conf_text):
+    DAEMON = ""        # "ripd", "ospfd", "bgpd"
+    DIR_PREFIX = ""    # the working directory's name prefix
+    READY = ""         # a vtysh command that answers once DAEMON is up
+
+    def __init__(self, ns, workdir, conf_text, name=None):
         self.ns = ns
-        self.name = ns.name
-        self.dir = Path(workdir) / f"frr-{ns.name}"
+        self.name = name or ns.name
+        self.dir = Path(workdir) / f"{self.DIR_PREFIX}{self.name}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.zserv = self.dir / "zserv.api"
         (self.dir / "zebra.conf").write_text(
-            f"hostname {ns.name}\nlog file {self.dir}/zebra.log\n")
-        (self.dir / "ripd.conf").write_text(
-            f"log file {self.dir}/ripd.log\n" + ripd_conf_text)
+            f"hostname {self.name}\nlog file {self.dir}/zebra.log\n")
+        (self.dir / f"{self.DAEMON}.conf").write_text(
+            f"hostname {self.name}\nlog file {self.dir}/{self.DAEMON}.log\n" + conf_text)
         for p in [self.dir, *self.dir.iterdir()]:
             shutil.chown(p, "frr", "frr")
 
     def start(self):
-        for daemon in ("zebra", "ripd"):
+        for daemon in ("zebra", self.DAEMON):
             self.ns.exec(FRR_SBIN / daemon, "-N", self.name, "-d", "-z", self.zserv,
                          "--vty_socket", self.dir, "-u", "frr", "-g", "frr",
                          "-i", self.dir / f"{daemon}.pid", "-f", self.dir / f"{daemon}.conf")
             wait_until(lambda: (self.dir / f"{daemon}.vty").exists(), 10,
                        what=f"FRR {daemon} in {self.name}")
-        wait_until(lambda: self.vtysh("show ip rip status").returncode == 0, 10,
-                   what=f"ripd in {self.name} to answer vtysh")
+        wait_until(lambda: self.vtysh(self.READY).returncode == 0, 10,
+                   what=f"{self.DAEMON} in {self.name} to answer vtysh")
         return self
 
     def vtysh(self, *commands):
@@ -261,6 +266,47 @@ class FrrRouter:
         for c in commands:
             args += ["-c", c]
         return self.ns.exec(*args, check=False)
+
+    def json(self, command):
+        r = self.vtysh(command)
+        try:
+            return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
+        except json.JSONDecodeError:
+            return {}
+
+    def pid(self, daemon=None):
+        try:
+            return int((self.dir / f"{daemon or self.DAEMON}.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def log_text(self):
+        return "".join((self.dir / f).read_text(errors="replace")
+                       for f in ("zebra.log", f"{self.DAEMON}.log") if (self.dir / f).exists())
+
+    def stop(self):
+        for daemon in (self.DAEMON, "zebra"):
+            pid = self.pid(daemon)
+            if pid is None:
+                continue
+            try:
+                os.kill(pid, signal.SIGTERM)
+                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05,
+                           what=f"FRR {daemon} to exit")
+            except ProcessLookupError:
+                continue
+            except AssertionError:
+                os.kill(pid, signal.SIGKILL)
+        # The pathspace directory FRR makes under /var/run/frr.
+        shutil.rmtree(Path("/var/run/frr") / self.name, ignore_errors=True)
+
+
+class FrrRouter(FrrDaemons):
+    """FRR zebra + ripd."""
+
+    DAEMON = "ripd"
+    DIR_PREFIX = "frr-"
+    READY = "show ip rip status"
 
     def rip_routes(self):
         """`show ip rip` (FRR 8.4 has no JSON for it) as {prefix: {"type",
@@ -282,25 +328,6 @@ class FrrRouter:
                 return int(parts[1])
         return 0
 
-    def log_text(self):
-        return "".join((self.dir / f).read_text(errors="replace")
-                       for f in ("zebra.log", "ripd.log") if (self.dir / f).exists())
-
-    def stop(self):
-        for daemon in ("ripd", "zebra"):
-            pidfile = self.dir / f"{daemon}.pid"
-            try:
-                pid = int(pidfile.read_text().strip())
-                os.kill(pid, signal.SIGTERM)
-            except (OSError, ValueError):
-                continue
-            try:
-                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05,
-                           what=f"FRR {daemon} to exit")
-            except AssertionError:
-                os.kill(pid, signal.SIGKILL)
-        # The pathspace directory FRR makes under /var/run/frr.
-        shutil.rmtree(Path("/var/run/frr") / self.name, ignore_errors=True)
 
 
 class BirdRouter:
@@ -560,46 +587,12 @@ class XenialLab:
 
 # ---- OSPF routers (FRR ospfd, BIRD 2) ---------------------------------------
 
-class FrrOspf:
-    """FRR zebra + ospfd in a namespace, files in their own frr-owned
-    directory, read with `vtysh ... json`."""
+class FrrOspf(FrrDaemons):
+    """FRR zebra + ospfd."""
 
-    def __init__(self, ns, workdir, ospfd_conf_text, name=None):
-        self.ns = ns
-        self.name = name or ns.name
-        self.dir = Path(workdir) / f"frr-ospf-{self.name}"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.zserv = self.dir / "zserv.api"
-        (self.dir / "zebra.conf").write_text(
-            f"hostname {self.name}\nlog file {self.dir}/zebra.log\n")
-        (self.dir / "ospfd.conf").write_text(
-            f"hostname {self.name}\nlog file {self.dir}/ospfd.log\n" + ospfd_conf_text)
-        for p in [self.dir, *self.dir.iterdir()]:
-            shutil.chown(p, "frr", "frr")
-
-    def start(self):
-        for daemon in ("zebra", "ospfd"):
-            self.ns.exec(FRR_SBIN / daemon, "-N", self.name, "-d", "-z", self.zserv,
-                         "--vty_socket", self.dir, "-u", "frr", "-g", "frr",
-                         "-i", self.dir / f"{daemon}.pid", "-f", self.dir / f"{daemon}.conf")
-            wait_until(lambda: (self.dir / f"{daemon}.vty").exists(), 10,
-                       what=f"FRR {daemon} in {self.name}")
-        wait_until(lambda: self.vtysh("show ip ospf").returncode == 0, 10,
-                   what=f"ospfd in {self.name} to answer vtysh")
-        return self
-
-    def vtysh(self, *commands):
-        args = ["vtysh", "--vty_socket", self.dir]
-        for c in commands:
-            args += ["-c", c]
-        return self.ns.exec(*args, check=False)
-
-    def json(self, command):
-        r = self.vtysh(command)
-        try:
-            return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
-        except json.JSONDecodeError:
-            return {}
+    DAEMON = "ospfd"
+    DIR_PREFIX = "frr-ospf-"
+    READY = "show ip ospf"
 
     def neighbor_states(self):
         """{router ID: state} from `show ip ospf neighbor json`, e.g. "Full/DROther"."""
@@ -619,30 +612,6 @@ class FrrOspf:
                 return entry
         return None
 
-    def pid(self, daemon="ospfd"):
-        try:
-            return int((self.dir / f"{daemon}.pid").read_text().strip())
-        except (OSError, ValueError):
-            return None
-
-    def log_text(self):
-        return "".join((self.dir / f).read_text(errors="replace")
-                       for f in ("zebra.log", "ospfd.log") if (self.dir / f).exists())
-
-    def stop(self):
-        for daemon in ("ospfd", "zebra"):
-            pid = self.pid(daemon)
-            if pid is None:
-                continue
-            try:
-                os.kill(pid, signal.SIGTERM)
-                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05,
-                           what=f"FRR {daemon} to exit")
-            except ProcessLookupError:
-                continue
-            except AssertionError:
-                os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(Path("/var/run/frr") / self.name, ignore_errors=True)
 
 
 def frr_ospfd_conf(interfaces, hello=1, dead=4, network_type=None, md5_key=None,
@@ -730,46 +699,12 @@ protocol ospf v2 ospf1 {{
 
 # ---- BGP routers (FRR bgpd, BIRD 2, GoBGP, ExaBGP) --------------------------
 
-class FrrBgp:
-    """FRR zebra + bgpd in a namespace, files in their own frr-owned
-    directory, read with `vtysh ... json`."""
+class FrrBgp(FrrDaemons):
+    """FRR zebra + bgpd."""
 
-    def __init__(self, ns, workdir, bgpd_conf_text):
-        self.ns = ns
-        self.name = ns.name
-        self.dir = Path(workdir) / f"frr-bgp-{ns.name}"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.zserv = self.dir / "zserv.api"
-        (self.dir / "zebra.conf").write_text(
-            f"hostname {ns.name}\nlog file {self.dir}/zebra.log\n")
-        (self.dir / "bgpd.conf").write_text(
-            f"log file {self.dir}/bgpd.log\n" + bgpd_conf_text)
-        for p in [self.dir, *self.dir.iterdir()]:
-            shutil.chown(p, "frr", "frr")
-
-    def start(self):
-        for daemon in ("zebra", "bgpd"):
-            self.ns.exec(FRR_SBIN / daemon, "-N", self.name, "-d", "-z", self.zserv,
-                         "--vty_socket", self.dir, "-u", "frr", "-g", "frr",
-                         "-i", self.dir / f"{daemon}.pid", "-f", self.dir / f"{daemon}.conf")
-            wait_until(lambda: (self.dir / f"{daemon}.vty").exists(), 10,
-                       what=f"FRR {daemon} in {self.name}")
-        wait_until(lambda: self.vtysh("show bgp summary json").returncode == 0, 10,
-                   what=f"bgpd in {self.name} to answer vtysh")
-        return self
-
-    def vtysh(self, *commands):
-        args = ["vtysh", "--vty_socket", self.dir]
-        for c in commands:
-            args += ["-c", c]
-        return self.ns.exec(*args, check=False)
-
-    def json(self, command):
-        r = self.vtysh(command)
-        try:
-            return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
-        except json.JSONDecodeError:
-            return {}
+    DAEMON = "bgpd"
+    DIR_PREFIX = "frr-bgp-"
+    READY = "show bgp summary json"
 
     def peer_state(self, address, afi="ipv4"):
         """"Established", "Active", ... for a neighbour in `show bgp summary json`."""
@@ -781,24 +716,6 @@ class FrrBgp:
         data = self.json(f"show bgp {afi} unicast {prefix} json")
         return data.get("paths", [])
 
-    def log_text(self):
-        return "".join((self.dir / f).read_text(errors="replace")
-                       for f in ("zebra.log", "bgpd.log") if (self.dir / f).exists())
-
-    def stop(self):
-        for daemon in ("bgpd", "zebra"):
-            pidfile = self.dir / f"{daemon}.pid"
-            try:
-                pid = int(pidfile.read_text().strip())
-                os.kill(pid, signal.SIGTERM)
-            except (OSError, ValueError):
-                continue
-            try:
-                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05,
-                           what=f"FRR {daemon} to exit")
-            except AssertionError:
-                os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(Path("/var/run/frr") / self.name, ignore_errors=True)
 
 
 def frr_bgpd_conf(asn, router_id, neighbors, networks6=False):
