@@ -103,7 +103,7 @@ BgpSession::BgpSession(asio::io_context& io, const config::BgpConfig& config,
     : io_(io),
       config_(config),
       bus_(bus),
-      shutdown_deadline_(io),
+      shutdown_(io),
       log_limiter_(std::chrono::seconds(10), 5) {
   if (config_.router_id) router_id = config_.router_id;
   if (!router_id || !router_id->is_v4()) {
@@ -449,18 +449,11 @@ void BgpSession::log(const Log& line) {
 }
 
 void BgpSession::shutdown(std::function<void()> done) {
-  done_ = std::move(done);
+  shutdown_.start(std::move(done), kShutdownDeadline, "bgp");
   for (auto& a : acceptors_) {
     boost::system::error_code ec;
     a.close(ec);
   }
-  shutdown_deadline_.expires_after(kShutdownDeadline);
-  shutdown_deadline_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-        if (alive.expired() || ec) return;
-        if (done_) spdlog::warn("bgp: shutdown did not finish in time, stopping anyway");
-        finish_shutdown();
-      });
   for (std::size_t i = 0; i < peers_.size(); ++i)
     feed(i, ManualStop{});
   check_done();
@@ -468,7 +461,7 @@ void BgpSession::shutdown(std::function<void()> done) {
 
 // Done when every neighbour has stopped and every NOTIFICATION is written.
 void BgpSession::check_done() {
-  if (!done_) return;
+  if (!shutdown_.pending()) return;
   for (const auto& p : peers_) {
     if (!p->fsm.stopped()) return;
   }
@@ -477,10 +470,7 @@ void BgpSession::check_done() {
 }
 
 void BgpSession::finish_shutdown() {
-  if (!done_) return;
-  shutdown_deadline_.cancel();
-  asio::post(io_, std::move(done_));
-  done_ = nullptr;
+  shutdown_.finish();
 }
 
 nlohmann::json BgpSession::status() const {

@@ -44,6 +44,7 @@
 #include "core/bus.hpp"
 #include "core/speaker.hpp"
 #include "util/rate_limit.hpp"
+#include "util/shutdown_deadline.hpp"
 
 namespace anycastd::bgp {
 
@@ -119,8 +120,7 @@ class BgpSession : public core::Speaker {
   ConnId next_conn_ = 1;
   bool started_ = false;
   bool flush_pending_ = false;
-  boost::asio::steady_timer shutdown_deadline_;
-  std::function<void()> done_;
+  ShutdownDeadline shutdown_;
   LogRateLimiter log_limiter_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

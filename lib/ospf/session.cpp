@@ -128,7 +128,7 @@ OspfSession::OspfSession(asio::io_context& io, const config::OspfConfig& config,
       router_id_(router_id),
       bus_(bus),
       timer_(io),
-      shutdown_deadline_(io),
+      shutdown_(io),
       log_limiter_(std::chrono::seconds(10), 5) {
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
     feed(RouteChanged{change.prefix, change.action});
@@ -167,27 +167,17 @@ void OspfSession::start() {
 }
 
 void OspfSession::shutdown(std::function<void()> done) {
-  done_ = std::move(done);
+  shutdown_.start(std::move(done), kShutdownDeadline, "ospf");
   if (!speaker_) {
     finish_shutdown();
     return;
   }
-  shutdown_deadline_.expires_after(kShutdownDeadline);
-  shutdown_deadline_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-        if (alive.expired() || ec) return;
-        if (done_) spdlog::warn("ospf: shutdown did not finish in time, stopping anyway");
-        finish_shutdown();
-      });
   feed(Shutdown{});
 }
 
 void OspfSession::finish_shutdown() {
-  if (!done_) return;
-  shutdown_deadline_.cancel();
   timer_.cancel();
-  asio::post(io_, std::move(done_));
-  done_ = nullptr;
+  shutdown_.finish();
 }
 
 void OspfSession::feed(const Event& event) {

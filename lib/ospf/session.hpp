@@ -39,6 +39,7 @@
 #include "core/speaker.hpp"
 #include "ospf/speaker.hpp"
 #include "util/rate_limit.hpp"
+#include "util/shutdown_deadline.hpp"
 
 namespace anycastd::ospf {
 
@@ -81,8 +82,7 @@ class OspfSession : public core::Speaker {
   std::vector<RawSocket> sockets_;
   boost::asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;
-  boost::asio::steady_timer shutdown_deadline_;
-  std::function<void()> done_;
+  ShutdownDeadline shutdown_;
   LogRateLimiter log_limiter_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -119,7 +119,7 @@ RipSession::RipSession(asio::io_context& io, const config::RipConfig& config,
     : io_(io),
       config_(config),
       bus_(bus),
-      shutdown_deadline_(io),
+      shutdown_(io),
       log_limiter_(std::chrono::seconds(10), 5) {
   for (auto& t : timers_)
     t = std::make_unique<Timer>(io);
@@ -160,26 +160,16 @@ void RipSession::start() {
 }
 
 void RipSession::shutdown(std::function<void()> done) {
-  done_ = std::move(done);
+  shutdown_.start(std::move(done), kShutdownDeadline, "rip");
   if (!speaker_) {
     finish_shutdown();
     return;
   }
-  shutdown_deadline_.expires_after(kShutdownDeadline);
-  shutdown_deadline_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-        if (alive.expired() || ec) return;
-        if (done_) spdlog::warn("rip: shutdown did not finish in time, stopping anyway");
-        finish_shutdown();
-      });
   feed(Shutdown{});
 }
 
 void RipSession::finish_shutdown() {
-  if (!done_) return;
-  shutdown_deadline_.cancel();
-  asio::post(io_, std::move(done_));
-  done_ = nullptr;
+  shutdown_.finish();
 }
 
 void RipSession::feed(const Event& event) {

@@ -38,6 +38,7 @@
 #include "core/speaker.hpp"
 #include "rip/speaker.hpp"
 #include "util/rate_limit.hpp"
+#include "util/shutdown_deadline.hpp"
 
 namespace anycastd::rip {
 
@@ -82,8 +83,7 @@ class RipSession : public core::Speaker {
   std::optional<rip::Speaker> speaker_;
   std::vector<boost::asio::ip::udp::socket> sockets_;
   std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
-  boost::asio::steady_timer shutdown_deadline_;
-  std::function<void()> done_;
+  ShutdownDeadline shutdown_;
   LogRateLimiter log_limiter_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,0 +1,27 @@
+#include "util/shutdown_deadline.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+namespace anycastd {
+
+void ShutdownDeadline::start(std::function<void()> done, std::chrono::milliseconds deadline,
+                             std::string name) {
+  done_ = std::move(done);
+  timer_.expires_after(deadline);
+  // The timer is a member: destroying it aborts the wait before `this` goes.
+  timer_.async_wait([this, name = std::move(name)](const boost::system::error_code& ec) {
+    if (ec || !done_) return;
+    spdlog::warn("{}: shutdown did not finish in time, stopping anyway", name);
+    finish();
+  });
+}
+
+void ShutdownDeadline::finish() {
+  if (!done_) return;
+  timer_.cancel();
+  boost::asio::post(io_, std::move(done_));
+  done_ = nullptr;
+}
+
+}  // namespace anycastd
