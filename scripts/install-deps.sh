@@ -5,8 +5,8 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 PACKAGES="
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format
-  libmnl-dev libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libsystemd-dev
-  libldns-dev nlohmann-json3-dev libcli11-dev
+  libmnl-dev libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  libldns-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-pytest iproute2 procps psmisc dnsutils tshark
   unbound frr bird2 chrony
