@@ -112,7 +112,7 @@ void BM_FailToWithdraw(benchmark::State& state) {
       [&](boost::asio::io_context& ctx, const anycastd::config::CheckConfig&) {
         return std::make_unique<FakeCheck>(ctx, script);
       });
-  monitor.start(0s);
+  monitor.start();
 
   std::vector<double> samples_us;
   samples_us.reserve(100000);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's table from daemon_bench.py's JSON and the Google
-Benchmark JSON of bus_latency_bench."""
+Benchmark JSON of bus_latency_bench and status_bench."""
 
 import json
 import sys
@@ -10,9 +10,10 @@ def mb(kib):
     return f"{kib / 1024:.1f} MB"
 
 
-def main(daemon_path, bus_path):
+def main(daemon_path, bus_path, status_path):
     d = json.load(open(daemon_path))
     bus = {b["name"]: b for b in json.load(open(bus_path))["benchmarks"]}
+    status = {b["name"]: b for b in json.load(open(status_path))["benchmarks"]}
     rows = []
 
     r = d["rss"]
@@ -42,6 +43,11 @@ def main(daemon_path, bus_path):
 
     rows.append(("  status --json round trip (loop blocked)", f"{l['status_json_ms']:.0f} ms", "",
                  "one snapshot opens the window: rounds due meanwhile start late"))
+    for name, b in status.items():
+        services = name.split("/")[1]
+        rows.append((f"  status --json in-process, {services} services",
+                     f"{b['real_time']:.2f} {b['time_unit']}", "",
+                     f"{b['bytes'] / 1024:.0f} KiB; the loop runs nothing else meanwhile"))
 
     for name, b in bus.items():
         if name.startswith("BM_FailToWithdraw"):
@@ -63,4 +69,4 @@ def main(daemon_path, bus_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

@@ -3,6 +3,7 @@
 #   1. idle RSS of anycastd (10 services, RIP) beside BIRD and FRR zebra+ripd
 #   2. CPU and probe lateness of 1,000 services probed once a second
 #   3. last failing probe -> withdraw on the bus, and AnnouncementBus::set
+#   and what one `status --json` costs the loop at 10 and 1,000 services
 # and prints one table. Needs root (network namespaces). About 3 minutes.
 #
 #   bench/run.sh [--no-build] [--seconds N] [--services N]
@@ -44,13 +45,15 @@ if [ "$BUILD_FIRST" = 1 ]; then
   cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DANYCASTD_BENCH=ON -DANYCASTD_TESTS=OFF \
     "-DCMAKE_CXX_FLAGS=-Wno-error=restrict -Wno-error=array-bounds -Wno-error=stringop-overflow -Wno-error=maybe-uninitialized" \
     >"$OUT/configure.log" || { cat "$OUT/configure.log"; exit 1; }
-  cmake --build "$BUILD" -j2 --target anycastd anycastctl bus_latency_bench >"$OUT/build.log" 2>&1 \
+  cmake --build "$BUILD" -j2 --target anycastd anycastctl bus_latency_bench status_bench >"$OUT/build.log" 2>&1 \
     || { tail -40 "$OUT/build.log"; exit 1; }
 fi
 
 echo "== 3. fail -> withdraw latency (in-process, Google Benchmark)" >&2
 "$BUILD/bench/bus_latency_bench" --benchmark_out="$OUT/bus.json" --benchmark_out_format=json \
   >"$OUT/bus.txt"
+"$BUILD/bench/status_bench" --benchmark_out="$OUT/status.json" --benchmark_out_format=json \
+  >"$OUT/status.txt"
 
 echo "== 1+2. whole daemon in network namespaces" >&2
 ANYCASTD_BUILD="$BUILD" python3 bench/daemon_bench.py --services "$SERVICES" \
@@ -59,5 +62,5 @@ PY_PID=$!
 wait "$PY_PID"
 PY_PID=
 
-python3 bench/report.py "$OUT/daemon.json" "$OUT/bus.json"
+python3 bench/report.py "$OUT/daemon.json" "$OUT/bus.json" "$OUT/status.json"
 echo "(raw results in $OUT)"

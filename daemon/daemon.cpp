@@ -131,13 +131,14 @@ std::unique_ptr<monitor::ServiceMonitor> Daemon::make_monitor(
 }
 
 void Daemon::start_services() {
-  const std::size_t n = config_.services.size();
+  for (const auto& service : config_.services)
+    services_[service.name] = make_monitor(service);
+  // The slots count from when every monitor exists: building 1,000 of them
+  // takes tens of milliseconds, which must not make the first slots late.
+  const auto base = Clock::now();
   std::size_t i = 0;
-  for (const auto& service : config_.services) {
-    auto m = make_monitor(service);
-    m->start(first_round_delay(service, i++, n));
-    services_[service.name] = std::move(m);
-  }
+  for (const auto& service : config_.services)
+    services_[service.name]->start(base + first_round_delay(service, i++, config_.services.size()));
 }
 
 void Daemon::start_speakers() {
@@ -248,6 +249,7 @@ control::Reply Daemon::reload() {
 
   // Services: unchanged ones keep running untouched.
   std::map<std::string, std::unique_ptr<monitor::ServiceMonitor>> services;
+  std::vector<std::pair<monitor::ServiceMonitor*, std::size_t>> to_start;  // with its slot index
   std::size_t i = 0;
   for (const auto& service : next.services) {
     auto old = services_.find(service.name);
@@ -273,9 +275,12 @@ control::Reply Daemon::reload() {
       spdlog::info("service {}: added", service.name);
     }
     auto m = make_monitor(service);
-    m->start(first_round_delay(service, i++, next.services.size()));
+    to_start.emplace_back(m.get(), i++);
     services[service.name] = std::move(m);
   }
+  const auto base = Clock::now();
+  for (const auto& [m, index] : to_start)
+    m->start(base + first_round_delay(m->config(), index, next.services.size()));
   for (auto& [name, removed] : services_) {
     spdlog::info("service {}: removed from the config, withdrawing", name);
     removed->stop();
@@ -418,17 +423,19 @@ nlohmann::json Daemon::status() const {
   json protocols = json::object();
   for (const auto& speaker : speakers_)
     protocols[std::string(speaker->protocol())] = speaker->status();
-  return {
+  json out = {
       {"version", ANYCASTD_VERSION},
       {"router_id", router_id_ ? router_id_->to_string() : ""},
       {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()},
       {"loopback",
        {{"interface", config_.loopback.interface},
         {"readded", addresses_ ? addresses_->readded_count() : 0}}},
-      {"services", services},
-      {"announced", announced},
-      {"protocols", protocols},
   };
+  // Moved, not listed above: an initializer list would copy every service.
+  out["services"] = std::move(services);
+  out["announced"] = std::move(announced);
+  out["protocols"] = std::move(protocols);
+  return out;
 }
 
 control::Reply Daemon::set_admin(const std::optional<std::string>& service, bool withdrawn) {

@@ -92,11 +92,11 @@ nlohmann::json to_json(const Request& request) {
   return out;
 }
 
-std::string encode_reply(const Reply& reply) {
+std::string encode_reply(Reply reply) {
   nlohmann::json out;
   out["ok"] = reply.ok;
   if (reply.ok) {
-    out["result"] = reply.result;
+    out["result"] = std::move(reply.result);  // a status document can be large
   } else {
     out["error"] = reply.error;
   }

@@ -47,7 +47,7 @@ struct Reply {
 
 // {"ok":true,"result":...} or {"ok":false,"error":"..."}, newline-terminated.
 // Strings that are not valid UTF-8 are repaired, never thrown on.
-std::string encode_reply(const Reply& reply);
+std::string encode_reply(Reply reply);
 
 std::string_view to_string(Command command);
 

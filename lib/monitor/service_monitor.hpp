@@ -57,9 +57,10 @@ class ServiceMonitor {
   ServiceMonitor(const ServiceMonitor&) = delete;
   ServiceMonitor& operator=(const ServiceMonitor&) = delete;
 
-  // Starts probing; the first round runs after `initial_delay` (spreads many
-  // services over the interval).
-  void start(Clock::duration initial_delay);
+  // Starts probing; the first round runs at `first_round`. The daemon spreads
+  // many services over the interval in slots shared by several services, so
+  // one timer wake-up starts a whole slot's rounds.
+  void start(Clock::time_point first_round = Clock::now());
   // Stops probing; the announcement stays as it is.
   void stop();
 

@@ -89,7 +89,7 @@ struct ServiceMonitorTest : ::testing::Test {
 
 TEST_F(ServiceMonitorTest, AnnouncesAfterRiseAndWithdrawsAfterFall) {
   auto m = make(service());
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
   EXPECT_GE(scripts[0]->runs, 2);
   EXPECT_EQ(m->health(), core::Health::up);
@@ -107,7 +107,7 @@ TEST_F(ServiceMonitorTest, AnnouncesAfterRiseAndWithdrawsAfterFall) {
 TEST_F(ServiceMonitorTest, EveryCheckMustPass) {
   auto m = make(service(2));
   scripts[1]->pass = false;
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return m->health() == core::Health::down; }));
   EXPECT_EQ(route(), core::RouteAction::withdraw);
   EXPECT_TRUE(changes.empty());  // never announced
@@ -115,7 +115,7 @@ TEST_F(ServiceMonitorTest, EveryCheckMustPass) {
 
 TEST_F(ServiceMonitorTest, AdminWithdrawOverridesHealth) {
   auto m = make(service());
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
   m->set_admin_withdrawn(true);
   EXPECT_EQ(route(), core::RouteAction::withdraw);
@@ -127,7 +127,7 @@ TEST_F(ServiceMonitorTest, AdminWithdrawOverridesHealth) {
 TEST_F(ServiceMonitorTest, AdminWithdrawnServiceIsNotAnnouncedWhenItComesUp) {
   auto m = make(service());
   m->set_admin_withdrawn(true);
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return m->health() == core::Health::up; }));
   EXPECT_EQ(route(), core::RouteAction::withdraw);
   EXPECT_EQ(m->desired_action(), core::RouteAction::withdraw);
@@ -138,7 +138,7 @@ TEST_F(ServiceMonitorTest, DegradeKeepsAnnouncingWithAWorseMetricOnlyAfterBeingU
   cfg.on_failure = config::OnFailure::degrade;
   auto m = make(cfg);
   scripts[0]->pass = false;
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return m->health() == core::Health::down; }));
   EXPECT_EQ(route(), core::RouteAction::withdraw);  // spec §4: never announced before a pass
 
@@ -150,7 +150,7 @@ TEST_F(ServiceMonitorTest, DegradeKeepsAnnouncingWithAWorseMetricOnlyAfterBeingU
 
 TEST_F(ServiceMonitorTest, StopEndsProbingAndKeepsTheAnnouncement) {
   auto m = make(service());
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
   m->stop();
   const int runs = scripts[0]->runs;
@@ -163,7 +163,7 @@ TEST_F(ServiceMonitorTest, StopEndsProbingAndKeepsTheAnnouncement) {
 
 TEST_F(ServiceMonitorTest, StatusReportsChecksAndRounds) {
   auto m = make(service());
-  m->start(0ms);
+  m->start();
   ASSERT_TRUE(run_until([&] { return m->health() == core::Health::up; }));
   const auto status = m->status(core::Clock::now());
   EXPECT_EQ(status["name"], "dns");
