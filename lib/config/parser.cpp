@@ -17,6 +17,7 @@
 #include "config/dns_names.hpp"
 #include "config/protocols.hpp"
 #include "config/reader.hpp"
+#include "config/toml_guard.hpp"
 
 namespace anycastd::config {
 namespace {
@@ -326,6 +327,11 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
 
 LoadResult Parser::run(std::string_view text) {
   LoadResult result;
+  if (const auto problem = find_unreadable_non_ascii(text)) {
+    errors().push_back({path(), problem->line, problem->column, problem->message});
+    result.errors = std::move(errors());
+    return result;
+  }
   toml::table root;
   try {
     root = toml::parse(text, path());
