@@ -311,7 +311,7 @@ state_file = "@STATE@"
             "late_over_50ms_since_start": sum(s["rounds"]["late_over_50ms"] for s in after),
             "max_late_ms_since_start": max(s["rounds"]["max_late_ms"] for s in after),
             "median_max_late_ms": statistics.median(s["rounds"]["max_late_ms"] for s in after),
-            "status_json_ms": round(status_ms, 1),  # anycastctl round trip, loop blocked meanwhile
+            "status_json_ms": round(status_ms, 1),  # ip netns exec + anycastctl, wall time
             "anycastd_rss_kib": vm_rss_kib(anycastd.proc.pid),
             "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         }

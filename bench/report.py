@@ -41,13 +41,13 @@ def main(daemon_path, bus_path, status_path):
                  "<= 50 ms", f"median per-service max {l['median_max_late_ms']:.2f} ms; "
                  f"{l['late_over_50ms_since_start']} late since start"))
 
-    rows.append(("  status --json round trip (loop blocked)", f"{l['status_json_ms']:.0f} ms", "",
-                 "one snapshot opens the window: rounds due meanwhile start late"))
+    rows.append(("  anycastctl status --json, wall time", f"{l['status_json_ms']:.0f} ms", "",
+                 "ip netns exec + anycastctl + the reply; the loop is busy only for the row below"))
     for name, b in status.items():
         services = name.split("/")[1]
         rows.append((f"  status --json in-process, {services} services",
                      f"{b['real_time']:.2f} {b['time_unit']}", "",
-                     f"{b['bytes'] / 1024:.0f} KiB; the loop runs nothing else meanwhile"))
+                     f"{b['bytes'] / 1024:.0f} KiB of JSON; rounds due meanwhile wait"))
 
     for name, b in bus.items():
         if name.startswith("BM_FailToWithdraw"):

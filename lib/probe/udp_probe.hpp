@@ -27,6 +27,8 @@ class UdpProbe : public Probe {
   void stop() override;
   std::string timeout_note() const override;
   void receive(Generation gen);
+  void drain(Generation gen);
+  void fail_receive(Generation gen, const boost::system::error_code& ec);
 
   boost::asio::ip::udp::endpoint target_;
   boost::asio::ip::udp::socket socket_;
