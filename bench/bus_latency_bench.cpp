@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_config.hpp"
 #include "core/bus.hpp"
 #include "monitor/service_monitor.hpp"
 #include "probe/check.hpp"
@@ -74,12 +75,7 @@ anycastd::config::ServiceConfig bench_service() {
   s.fall = 2;
   // Transitions here are the point: the flap guard must never hold the service down.
   s.flap.threshold = std::numeric_limits<std::uint32_t>::max();
-  anycastd::config::CheckConfig check;
-  check.type = anycastd::config::CheckType::dns;
-  check.target = *anycastd::IpAddress::parse("198.19.224.2");
-  check.port = 53;
-  check.qname = "test.home.";
-  s.checks.push_back(check);
+  s.checks.push_back(anycastd::bench::dns_check("198.19.224.2"));
   return s;
 }
 

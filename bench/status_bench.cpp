@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_config.hpp"
 #include "core/bus.hpp"
 #include "monitor/service_monitor.hpp"
 #include "probe/check.hpp"
@@ -29,12 +30,7 @@ anycastd::config::ServiceConfig service(std::int64_t i) {
   s.name = "dns" + std::to_string(i);
   s.prefixes = {*anycastd::Prefix::parse("198.18." + std::to_string(100 + i / 256) + "." +
                                          std::to_string(i % 256) + "/32")};
-  anycastd::config::CheckConfig check;
-  check.type = anycastd::config::CheckType::dns;
-  check.target = *anycastd::IpAddress::parse("198.19.224.1");
-  check.port = 53;
-  check.qname = "test.home.";
-  s.checks.push_back(check);
+  s.checks.push_back(anycastd::bench::dns_check("198.19.224.1"));
   return s;
 }
 
