@@ -34,8 +34,8 @@ void UdpProbe::start(Generation gen) {
 
 void UdpProbe::receive(Generation gen) {
   // Wait for readability, then read without blocking: async_receive would
-  // first try a read that cannot succeed this soon after the send (one
-  // wasted recvfrom per round, 1,000 a second at 1,000 services).
+  // first try a read that rarely succeeds this soon after the send (about
+  // 500 wasted recvfrom calls a second at 1,000 services).
   socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
                      [this, keep = shared_from_this(), gen](boost::system::error_code ec) {
                        if (!current(gen)) return;
