@@ -108,8 +108,10 @@ class Unbound:
         self.ns = ns
         self.address = address
         self.port = port
-        self.conf = Path(workdir) / f"unbound-{address}.conf"
-        self.log = Path(workdir) / f"unbound-{address}.log"
+        # Per namespace: two servers of one test serve the same anycast
+        # address, and each answers with its own name.
+        self.conf = Path(workdir) / f"unbound-{ns.name}-{address}.conf"
+        self.log = Path(workdir) / f"unbound-{ns.name}-{address}.log"
         self.conf.write_text(f"""server:
   interface: {address}
   port: {port}

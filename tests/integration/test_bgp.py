@@ -109,8 +109,7 @@ def test_frr_failover_drain_and_stop(namespaces, workdir):
                    what="the failed site's route withdrawn")
         print(f"route withdrawn at FRR {1000 * (time.monotonic() - t0):.0f} ms after unbound died")
         wait_until(lambda: client_answer(client) == other.name, 10,
-                   what=f"client failover ({client_answer(client)!r}, "
-                   f"{lab.kernel_routes(router, ANYCAST)}, {other.name})")
+                   what=f"client failover to {other.name}")
         dead_u.start()
         wait_until(lambda: len(frr.route(f"{ANYCAST}/32")) == 2, 10, what="route back")
 
