@@ -246,20 +246,29 @@ void Fsm::in_open_sent(const Event& event) {
   }
 }
 
-void Fsm::in_open_confirm(const Event& event) {
+bool Fsm::on_timer_or_close(const Event& event, std::string_view where) {
   if (is_timer(event, TimerId::hold)) {
+    // Event 10, unless something was heard since the timer was armed.
     if (last_heard_ && now_ < *last_heard_ + std::chrono::seconds(hold_time_)) {
       arm_hold();
-      return;
+      return true;
     }
-    drop(Notification{error::kHoldTimerExpired, 0, {}}, "hold timer expired in OpenConfirm");
+    drop(Notification{error::kHoldTimerExpired, 0, {}}, fmt::format("hold timer expired{}", where));
   } else if (is_timer(event, TimerId::keepalive)) {
     // Event 11: "sends a KEEPALIVE message, restarts the KeepaliveTimer".
     send(primary_->id, encode_keepalive());
     arm(TimerId::keepalive, now_ + std::chrono::seconds(hold_time_ / 3));
   } else if (const auto* e = as<TcpClosed>(event)) {
-    drop(std::nullopt, "connection closed in OpenConfirm: " + e->reason);
-  } else if (const auto* e = as<MessageReceived>(event)) {
+    drop(std::nullopt, fmt::format("connection closed{}: {}", where, e->reason));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Fsm::in_open_confirm(const Event& event) {
+  if (on_timer_or_close(event, " in OpenConfirm")) return;
+  if (const auto* e = as<MessageReceived>(event)) {
     const auto header = header_of(e->bytes);
     if (!header) return;
     const auto body = e->bytes.subspan(kHeaderSize);
@@ -284,18 +293,8 @@ void Fsm::in_open_confirm(const Event& event) {
 }
 
 void Fsm::in_established(const Event& event) {
-  if (is_timer(event, TimerId::hold)) {
-    if (last_heard_ && now_ < *last_heard_ + std::chrono::seconds(hold_time_)) {
-      arm_hold();
-      return;
-    }
-    drop(Notification{error::kHoldTimerExpired, 0, {}}, "hold timer expired");
-  } else if (is_timer(event, TimerId::keepalive)) {
-    send(primary_->id, encode_keepalive());
-    arm(TimerId::keepalive, now_ + std::chrono::seconds(hold_time_ / 3));
-  } else if (const auto* e = as<TcpClosed>(event)) {
-    drop(std::nullopt, "connection closed: " + e->reason);
-  } else if (const auto* e = as<MessageReceived>(event)) {
+  if (on_timer_or_close(event, "")) return;
+  if (const auto* e = as<MessageReceived>(event)) {
     const auto header = header_of(e->bytes);
     if (!header) return;
     const auto body = e->bytes.subspan(kHeaderSize);

@@ -18,6 +18,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -185,6 +186,10 @@ class Fsm {
   void in_open_sent(const Event& event);
   void in_open_confirm(const Event& event);
   void in_established(const Event& event);
+  // The hold and keepalive timers and the end of the connection, alike in
+  // OpenConfirm and Established; `where` goes into the log (" in OpenConfirm").
+  // False when `event` is none of them.
+  bool on_timer_or_close(const Event& event, std::string_view where);
   void enter_state(State next);
 
   void start();
