@@ -28,7 +28,6 @@ class Scanner {
           key_ = true;
           header_ = false;
         }
-        line_start_ = true;
         last_ = '\n';
         continue;
       }
@@ -45,7 +44,6 @@ class Scanner {
       // word (2"x) it is part of that word for toml++, and so for us.
       if ((c == '"' || c == '\'') && starts_token()) {
         if (auto problem = string(key_ || header_)) return problem;
-        line_start_ = false;
         last_ = '"';
         continue;
       }
@@ -57,7 +55,6 @@ class Scanner {
       }
       structure(c);
       advance();
-      line_start_ = false;
       last_ = c;
     }
     return std::nullopt;
@@ -92,8 +89,8 @@ class Scanner {
     switch (c) {
       case '[':
         if (header_) break;
-        if (key_ && nest_.empty() && line_start_) {
-          header_ = true;  // [table] or [[array of tables]]
+        if (key_ && nest_.empty() && last_ == '\n') {  // first on its line
+          header_ = true;                              // [table] or [[array of tables]]
         } else {
           nest_.push_back(Nest::array);
           key_ = false;
@@ -231,10 +228,11 @@ class Scanner {
   std::uint32_t line_ = 1;
   std::uint32_t column_ = 1;
   std::vector<Nest> nest_;
-  bool key_ = true;            // a bare word here would be a key
-  bool header_ = false;        // inside [table] or [[table]]
-  bool line_start_ = true;     // nothing but whitespace since the last newline
-  unsigned char last_ = '\n';  // the last byte outside strings that was not a space
+  bool key_ = true;      // a bare word here would be a key
+  bool header_ = false;  // inside [table] or [[table]]
+  // The last byte outside strings and comments that was not a space; '\n'
+  // while nothing else has come on this line.
+  unsigned char last_ = '\n';
 };
 
 }  // namespace
