@@ -23,7 +23,6 @@ import os
 import re
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime
@@ -53,11 +52,10 @@ def log_transitions(text):
     return out
 
 
-def rip_packets(pcap, source):
+def rip_packets(lab, pcap, source):
     """[(epoch seconds, metric of 198.19.224.2)] of the RIP responses `source` sent."""
-    r = subprocess.run(["tshark", "-r", str(pcap), "-Y", f"ip.src == {source} && rip.command == 2",
-                        "-T", "fields", "-e", "frame.time_epoch", "-e", "rip.ip", "-e",
-                        "rip.metric"], check=True, text=True, capture_output=True)
+    r = lab.run("tshark", "-r", pcap, "-Y", f"ip.src == {source} && rip.command == 2",
+                "-T", "fields", "-e", "frame.time_epoch", "-e", "rip.ip", "-e", "rip.metric")
     out = []
     for line in r.stdout.splitlines():
         fields = line.split("\t")
@@ -148,7 +146,7 @@ def main():
         time.sleep(1)
         lab.stop(tshark, signal.SIGINT)
         delays = wire_delays(log_transitions(x.anycastd["xenial1"].log_text()),
-                             rip_packets(pcap, x.address("xenial1")))
+                             rip_packets(lab, pcap, x.address("xenial1")))
 
         baseline = None
         if args.router == "frr":

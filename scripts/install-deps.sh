@@ -2,15 +2,17 @@
 # Installs everything anycastd needs to build, test and run its labs on
 # Debian 12. Idempotent; run as root.
 set -eu
+cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+# Libraries and tools to build; the programs that tests, the demo and the
+# benchmarks start come from scripts/programs.txt (program, package).
 PACKAGES="
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format
   libmnl-dev libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libldns-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  python3 python3-pytest iproute2 procps psmisc dnsutils tshark
-  unbound frr bird2 chrony
-  debhelper dpkg-dev lintian man-db groff-base systemd util-linux rpm cpio
+  debhelper groff-base psmisc
+  $(awk '!/^#/ && NF == 2 {print $2}' scripts/programs.txt | sort -u)
 "
 missing=""
 for p in $PACKAGES; do

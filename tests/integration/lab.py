@@ -20,10 +20,47 @@ ANYCASTCTL = BUILD / "ctl" / "anycastctl"
 SOURCE = Path(__file__).resolve().parents[2]
 
 
+def _programs():
+    """scripts/programs.txt as {program: Debian package}."""
+    programs = {}
+    for line in (SOURCE / "scripts" / "programs.txt").read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 2 and not line.startswith("#"):
+            programs[fields[0]] = fields[1]
+    return programs
+
+
+PROGRAMS = _programs()
+_present = set()
+
+
+def require(program):
+    """Fails, never skips, unless `program` is listed in scripts/programs.txt
+    (so that install-deps.sh installs it) and is installed. The project's own
+    binaries and scripts a test writes (absolute paths outside /usr) pass."""
+    program = str(program)
+    if program in _present or (program.startswith("/") and not program.startswith("/usr/")):
+        return
+    if program not in PROGRAMS:
+        raise AssertionError(f"{program} is started by a test but not listed in "
+                             "scripts/programs.txt: add it with its Debian package")
+    if not shutil.which(program):
+        raise AssertionError(f"{program} is not installed: it comes with the Debian package "
+                             f"{PROGRAMS[program]} (run scripts/install-deps.sh)")
+    _present.add(program)
+
+
+def _require_command(args):
+    require(args[0])
+    if len(args) > 4 and list(args[:3]) == ["ip", "netns", "exec"]:
+        require(args[4])
+
+
 def run(*args, check=True, **kw):
     """Runs a command and returns its CompletedProcess (text mode)."""
-    return subprocess.run([str(a) for a in args], check=check, text=True,
-                          capture_output=True, **kw)
+    args = [str(a) for a in args]
+    _require_command(args)
+    return subprocess.run(args, check=check, text=True, capture_output=True, **kw)
 
 
 def wait_until(condition, timeout, interval=0.02, what="condition"):
@@ -54,6 +91,7 @@ class Namespace:
 
     def popen(self, *args, log=None, **kw):
         out = open(log, "ab") if log else subprocess.DEVNULL
+        require(args[0])
         p = subprocess.Popen(["ip", "netns", "exec", self.name] + [str(a) for a in args],
                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kw)
         self.procs.append(p)
