@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "control/state_file.hpp"
-#include "core/log.hpp"
-#include "speakers.hpp"
+#include "protocols.hpp"
+#include "session/log.hpp"
 #include "systemd.hpp"
 
 namespace anycastd {
@@ -18,17 +18,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Spec §2: a graceful stop exits within 2 s, whatever a speaker does.
-constexpr auto kShutdownDeadline = 1800ms;
-
-std::vector<Prefix> all_prefixes(const config::Config& config) {
-  std::vector<Prefix> prefixes;
-  for (const auto& s : config.services) {
-    prefixes.insert(prefixes.end(), s.prefixes.begin(), s.prefixes.end());
-  }
-  return prefixes;
-}
 
 // Spreads first rounds over one interval so many services do not probe in
 // lockstep, in 50 ms slots: the services of one slot share a timer wake-up,
@@ -54,7 +43,7 @@ std::string known_services(const config::Config& config) {
 }  // namespace
 
 void apply_log_level(config::LogLevel level) {
-  spdlog::set_level(core::to_spdlog(level));
+  spdlog::set_level(session::to_spdlog(level));
 }
 
 Daemon::Daemon(config::Config config)
@@ -103,7 +92,7 @@ void Daemon::start() {
   load_admin_state();
   control_ =
       std::make_unique<control::ControlServer>(io_, config_.daemon.control_socket, handlers());
-  start_speakers();
+  start_protocols();
   wait_signals();
 
   systemd::notify_ready(fmt::format("starting {} services", config_.services.size()));
@@ -144,16 +133,27 @@ void Daemon::start_services() {
     services_[service.name]->start(base + first_round_delay(service, i++, config_.services.size()));
 }
 
-void Daemon::start_speakers() {
-  const SpeakerContext ctx{io_, bus_, router_id_};
-  for (const auto protocol : protocols()) {
-    if (auto speaker = make_speaker(protocol, config_, ctx)) {
-      speaker->start();
-      speakers_.push_back(std::move(speaker));
+void Daemon::start_protocols() {
+  const ProtocolContext context{io_, bus_, router_id_};
+  for (const auto name : protocols()) {
+    if (auto protocol = make_protocol(name, config_, context)) {
+      protocol->start();
+      protocols_.push_back(std::move(protocol));
     }
   }
-  if (speakers_.empty()) {
+  if (protocols_.empty()) {
     spdlog::warn("no routing protocol configured: probing and loopback addresses only");
+  }
+}
+
+void Daemon::start_protocol(std::string_view name) {
+  try {
+    if (auto protocol = make_protocol(name, config_, ProtocolContext{io_, bus_, router_id_})) {
+      protocol->start();
+      protocols_.push_back(std::move(protocol));
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}: cannot start: {}", name, e.what());
   }
 }
 
@@ -230,99 +230,39 @@ control::Reply Daemon::reload() {
   }
   config::Config next = std::move(*loaded.config);
   apply_log_level(next.daemon.log_level);
+  const auto plan = plan_reload(config_, next);
 
   // Loopback addresses first, so a new service's address exists before it
   // can be announced.
-  if (next.loopback != config_.loopback) {
+  if (plan.loopback_changed) {
     try {
-      addresses_ = std::make_unique<kernel::AddressManager>(io_, next.loopback.interface);
+      auto addresses = std::make_unique<kernel::AddressManager>(io_, next.loopback.interface);
+      addresses->start_monitor();
+      addresses_ = std::move(addresses);
     } catch (const std::exception& e) {
       return control::Reply::failure(fmt::format("reload rejected: {}", e.what()));
     }
-    addresses_->start_monitor();
   }
-  const auto failures = addresses_->ensure(all_prefixes(next));
-  for (const auto& f : failures)
+  for (const auto& f : addresses_->ensure(all_prefixes(next)))
     spdlog::error("loopback: {}", f);
-  std::vector<Prefix> gone;
-  for (const auto& p : all_prefixes(config_)) {
-    const auto wanted = all_prefixes(next);
-    if (std::find(wanted.begin(), wanted.end(), p) == wanted.end()) gone.push_back(p);
-  }
 
-  // Services: unchanged ones keep running untouched.
-  std::map<std::string, std::unique_ptr<monitor::ServiceMonitor>> services;
-  std::vector<std::pair<monitor::ServiceMonitor*, std::size_t>> to_start;  // with its slot index
-  std::size_t i = 0;
-  for (const auto& service : next.services) {
-    auto old = services_.find(service.name);
-    if (old != services_.end() && old->second->config() == service) {
-      services[service.name] = std::move(old->second);
-      services_.erase(old);
-      ++i;
-      continue;
-    }
-    if (old != services_.end()) {
-      spdlog::info("service {}: settings changed, restarting its checks", service.name);
-      old->second->stop();
-      // Prefixes the service no longer has are withdrawn now; the others keep
-      // their announcement until the new checks decide.
-      for (const auto& p : old->second->config().prefixes) {
-        if (std::find(service.prefixes.begin(), service.prefixes.end(), p) ==
-            service.prefixes.end()) {
-          bus_.set(service.name, {p}, core::RouteAction::withdraw, core::Cause::config);
-        }
-      }
-      services_.erase(old);
-    } else {
-      spdlog::info("service {}: added", service.name);
-    }
-    auto m = make_monitor(service);
-    to_start.emplace_back(m.get(), i++);
-    services[service.name] = std::move(m);
-  }
-  const auto base = Clock::now();
-  for (const auto& [m, index] : to_start)
-    m->start(base + first_round_delay(m->config(), index, next.services.size()));
-  for (auto& [name, removed] : services_) {
-    spdlog::info("service {}: removed from the config, withdrawing", name);
-    removed->stop();
-    removed->withdraw_all(core::Cause::config);
-  }
-  services_ = std::move(services);
-  if (!gone.empty()) addresses_->remove(gone);
-
+  reload_services(next, plan);
+  if (!plan.addresses_removed.empty()) addresses_->remove(plan.addresses_removed);
   // Admin withdrawals of services that no longer exist are forgotten.
   std::erase_if(admin_withdrawn_, [&](const auto& name) { return !next.find_service(name); });
 
-  std::vector<std::string_view> changed;
-  for (const auto protocol : protocols()) {
-    if (protocol_changed(protocol, config_, next)) changed.push_back(protocol);
+  if (next.daemon.router_id != config_.daemon.router_id) {
+    router_id_ = next.daemon.router_id;
+    if (!router_id_) router_id_ = kernel::highest_ipv4_address(all_prefixes(next));
+    spdlog::info("router-id {}", router_id_ ? router_id_->to_string() : "unset");
   }
-  const bool socket_changed = next.daemon.control_socket != config_.daemon.control_socket;
   config_ = std::move(next);
   if (const auto error = control::StateFile(config_.daemon.state_file).save(admin_withdrawn_)) {
     spdlog::error("{}", *error);
   }
+  reload_protocols(plan);
 
-  // A protocol whose settings changed restarts; the others keep their sessions.
-  const SpeakerContext ctx{io_, bus_, router_id_};
-  for (const auto protocol : changed) {
-    spdlog::info("{}: settings changed, restarting the speaker", protocol);
-    for (auto& speaker : speakers_) {
-      if (speaker->protocol() == protocol) retire(std::move(speaker));
-    }
-    std::erase(speakers_, nullptr);
-    try {
-      if (auto speaker = make_speaker(protocol, config_, ctx)) {
-        speaker->start();
-        speakers_.push_back(std::move(speaker));
-      }
-    } catch (const std::exception& e) {
-      spdlog::error("{}: cannot start: {}", protocol, e.what());
-    }
-  }
-  if (socket_changed) {
+  if (plan.control_socket_changed) {
     // The reply to this very request travels over the old socket, so the
     // swap happens after the handler returns.
     boost::asio::post(io_, [this] {
@@ -339,12 +279,76 @@ control::Reply Daemon::reload() {
   return control::Reply::success({{"services", services_.size()}});
 }
 
-void Daemon::retire(std::unique_ptr<core::Speaker> speaker) {
-  core::Speaker* raw = speaker.get();
-  retiring_.push_back(std::move(speaker));
-  raw->shutdown([this, raw] {
+// Unchanged services keep running untouched; a changed one restarts its
+// checks and keeps its announcement until they decide.
+void Daemon::reload_services(const config::Config& next, const ReloadPlan& plan) {
+  for (const auto& name : plan.services_changed) {
+    spdlog::info("service {}: settings changed, restarting its checks", name);
+    services_.at(name)->stop();
+  }
+  for (const auto& p : plan.prefixes_dropped) {
+    const auto it = bus_.routes().find(p);
+    if (it == bus_.routes().end()) continue;
+    const std::string owner = it->second.service;
+    bus_.set(owner, {p}, core::RouteAction::withdraw, core::Cause::config);
+  }
+  for (const auto& name : plan.services_removed) {
+    spdlog::info("service {}: removed from the config, withdrawing", name);
+    auto& removed = services_.at(name);
+    removed->stop();
+    removed->withdraw_all(core::Cause::config);
+    services_.erase(name);
+  }
+  std::vector<std::pair<monitor::ServiceMonitor*, std::size_t>> to_start;  // with its slot index
+  for (std::size_t i = 0; i < next.services.size(); ++i) {
+    const auto& service = next.services[i];
+    auto& slot = services_[service.name];
+    if (slot && slot->config() == service) continue;
+    if (!slot) spdlog::info("service {}: added", service.name);
+    slot = make_monitor(service);
+    to_start.emplace_back(slot.get(), i);
+  }
+  const auto base = Clock::now();
+  for (const auto& [m, index] : to_start)
+    m->start(base + first_round_delay(m->config(), index, next.services.size()));
+}
+
+// Protocols whose section came or went start or stop; a changed section is
+// applied in place; a protocol that cannot take it, or whose router ID
+// changed, is replaced.
+void Daemon::reload_protocols(const ReloadPlan& plan) {
+  for (const auto name : plan.protocols_stopped) {
+    spdlog::info("{}: removed from the config, stopping", name);
+    retire(name);
+  }
+  for (const auto name : plan.protocols_reconfigured) {
+    for (auto& protocol : protocols_) {
+      if (protocol->name() != name || protocol->reconfigure(config_)) continue;
+      spdlog::info("{}: settings changed that need a new start", name);
+      retire(name);
+      start_protocol(name);
+      break;
+    }
+  }
+  for (const auto name : plan.protocols_restarted) {
+    spdlog::info("{}: router ID changed, restarting", name);
+    retire(name);
+    start_protocol(name);
+  }
+  for (const auto name : plan.protocols_started)
+    start_protocol(name);
+}
+
+void Daemon::retire(std::string_view name) {
+  const auto it = std::find_if(protocols_.begin(), protocols_.end(),
+                               [&](const auto& p) { return p->name() == name; });
+  if (it == protocols_.end()) return;
+  core::Protocol* raw = it->get();
+  retiring_.push_back(std::move(*it));
+  protocols_.erase(it);
+  raw->stop(core::StopBudget{Clock::now()}, [this, raw] {
     boost::asio::post(io_, [this, raw] {
-      std::erase_if(retiring_, [raw](const auto& s) { return s.get() == raw; });
+      std::erase_if(retiring_, [raw](const auto& p) { return p.get() == raw; });
     });
   });
 }
@@ -358,24 +362,25 @@ void Daemon::shutdown() {
   signals_.cancel();
   for (auto& [name, s] : services_)
     s->stop();
-  shutdown_timer_.expires_after(kShutdownDeadline);
+  const core::StopBudget budget{Clock::now()};
+  shutdown_timer_.expires_at(budget.exit());
   shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    spdlog::warn("speakers did not finish withdrawing in time; exiting anyway");
+    spdlog::warn("protocols did not finish withdrawing in time; exiting anyway");
     finish_shutdown();
   });
-  speakers_pending_ = speakers_.size() + retiring_.size();
-  if (speakers_pending_ == 0) {
+  protocols_pending_ = protocols_.size() + retiring_.size();
+  if (protocols_pending_ == 0) {
     boost::asio::post(io_, [this] { finish_shutdown(); });
     return;
   }
   auto on_done = [this] {
-    if (speakers_pending_ > 0 && --speakers_pending_ == 0) finish_shutdown();
+    if (protocols_pending_ > 0 && --protocols_pending_ == 0) finish_shutdown();
   };
-  for (auto& speaker : speakers_)
-    speaker->shutdown(on_done);
-  for (auto& speaker : retiring_)
-    speaker->shutdown(on_done);
+  for (auto& protocol : protocols_)
+    protocol->stop(budget, on_done);
+  for (auto& protocol : retiring_)
+    protocol->stop(budget, on_done);
 }
 
 void Daemon::finish_shutdown() {
@@ -424,8 +429,8 @@ nlohmann::json Daemon::status() const {
                          {"service", entry.service}});
   }
   json protocols = json::object();
-  for (const auto& speaker : speakers_)
-    protocols[std::string(speaker->protocol())] = speaker->status();
+  for (const auto& protocol : protocols_)
+    protocols[std::string(protocol->name())] = protocol->status();
   json out = {
       {"version", ANYCASTD_VERSION},
       {"router_id", router_id_ ? router_id_->to_string() : ""},

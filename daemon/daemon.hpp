@@ -1,9 +1,9 @@
 // The daemon: owns the event loop and wires config, loopback addresses,
-// service monitors, the announcement bus, protocol speakers and the control
-// socket together (spec §2, §4).
+// service monitors, the announcement bus, the routing protocols and the
+// control socket together (spec §2, §4).
 //
-//   signals --TERM/INT/HUP--> Daemon --reload/shutdown--> monitors, speakers
-//   anycastctl --control socket--> Daemon --admin withdraw--> monitors --> bus --> speakers
+//   signals --TERM/INT/HUP--> Daemon --reload/stop--> monitors, protocols
+//   anycastctl --control socket--> Daemon --admin withdraw--> monitors --> bus --> protocols
 //   watchdog timer --progress?--> sd_notify WATCHDOG=1
 #pragma once
 
@@ -25,9 +25,10 @@
 #include "control/protocol.hpp"
 #include "control/server.hpp"
 #include "core/bus.hpp"
-#include "core/speaker.hpp"
+#include "core/protocol.hpp"
 #include "kernel/address_manager.hpp"
 #include "monitor/service_monitor.hpp"
+#include "reload_plan.hpp"
 
 namespace anycastd {
 
@@ -44,11 +45,16 @@ class Daemon {
   void start();
   void start_services();
   std::unique_ptr<monitor::ServiceMonitor> make_monitor(const config::ServiceConfig& service);
-  void start_speakers();
+  void start_protocols();
+  // Makes and starts `protocol` from the running config; logs a failure.
+  void start_protocol(std::string_view protocol);
   void wait_signals();
   control::Reply reload();
-  // Shuts a replaced speaker down (withdrawing its routes) and frees it after.
-  void retire(std::unique_ptr<core::Speaker> speaker);
+  void reload_services(const config::Config& next, const ReloadPlan& plan);
+  void reload_protocols(const ReloadPlan& plan);
+  // Stops a protocol that is removed or replaced (withdrawing its routes)
+  // and frees it once it is done.
+  void retire(std::string_view protocol);
   void shutdown();
   void finish_shutdown();
   void arm_watchdog();
@@ -66,8 +72,8 @@ class Daemon {
   core::AnnouncementBus bus_;
   std::unique_ptr<kernel::AddressManager> addresses_;
   std::map<std::string, std::unique_ptr<monitor::ServiceMonitor>> services_;
-  std::vector<std::unique_ptr<core::Speaker>> speakers_;
-  std::vector<std::unique_ptr<core::Speaker>> retiring_;
+  std::vector<std::unique_ptr<core::Protocol>> protocols_;
+  std::vector<std::unique_ptr<core::Protocol>> retiring_;
   std::unique_ptr<control::ControlServer> control_;
   std::set<std::string> admin_withdrawn_;
   std::optional<IpAddress> router_id_;
@@ -75,7 +81,7 @@ class Daemon {
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer shutdown_timer_;
   std::chrono::steady_clock::time_point started_;
-  std::size_t speakers_pending_ = 0;
+  std::size_t protocols_pending_ = 0;
   bool stopping_ = false;
 };
 

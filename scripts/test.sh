@@ -1,12 +1,24 @@
 #!/bin/sh
-# Runs every test: unit tests (normal build), unit tests under ASan+UBSan,
-# every libFuzzer target for a short run, and the integration tests in
-# network namespaces (root). This is README
-# command 2 and what .ci/run calls.
+# Runs every test: formatting, the fresh-root check of install-deps.sh,
+# unit tests (normal build), unit tests under ASan+UBSan, every libFuzzer
+# target for a short run, the integration tests in network namespaces
+# (root) and the package tests. This is README command 2 and what .ci/run
+# calls.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 JOBS=${JOBS:-2}
+
+echo "== formatting (clang-format, the repo's .clang-format)"
+unformatted=$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror 2>&1 | \
+  grep -o '^[^:]*\.[ch]pp' | sort -u || true)
+if [ -n "$unformatted" ]; then
+  echo "not clang-formatted (run clang-format -i on them):" $unformatted >&2
+  exit 1
+fi
+
+echo "== a fresh minimal Debian 12 root gets every program from install-deps.sh"
+./scripts/fresh-check.sh
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$JOBS"

@@ -16,7 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/log.hpp"
+#include "session/log.hpp"
 
 namespace anycastd::bgp {
 
@@ -25,8 +25,6 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// Spec §2: the daemon exits within 2 s of SIGTERM; speakers get 1.5 s.
-constexpr auto kShutdownDeadline = std::chrono::milliseconds(1400);
 // RFC 5082 §3: send with TTL 255, accept only what can have come one hop.
 constexpr int kGtsmTtl = 255;
 constexpr int kGtsmMinTtl = 254;
@@ -445,11 +443,15 @@ void BgpSession::log(const Log& line) {
       text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
     }
   }
-  spdlog::log(core::to_spdlog(line.level), "{}", text);
+  spdlog::log(session::to_spdlog(line.level), "{}", text);
 }
 
-void BgpSession::shutdown(std::function<void()> done) {
-  shutdown_.start(std::move(done), kShutdownDeadline, "bgp");
+bool BgpSession::reconfigure(const config::Config& next) {
+  return next.bgp && *next.bgp == config_;
+}
+
+void BgpSession::stop(const core::StopBudget& budget, std::function<void()> done) {
+  shutdown_.start(std::move(done), budget.protocols_done(), "bgp");
   for (auto& a : acceptors_) {
     boost::system::error_code ec;
     a.close(ec);

@@ -42,13 +42,13 @@
 #include "bgp/fsm.hpp"
 #include "config/config.hpp"
 #include "core/bus.hpp"
-#include "core/speaker.hpp"
+#include "core/protocol.hpp"
+#include "session/stop_deadline.hpp"
 #include "util/rate_limit.hpp"
-#include "util/shutdown_deadline.hpp"
 
 namespace anycastd::bgp {
 
-class BgpSession : public core::Speaker {
+class BgpSession : public core::Protocol {
  public:
   // `router_id` is the daemon's; [bgp] router_id overrides it. Throws
   // std::runtime_error when neither is set.
@@ -58,13 +58,16 @@ class BgpSession : public core::Speaker {
   BgpSession(const BgpSession&) = delete;
   BgpSession& operator=(const BgpSession&) = delete;
 
-  std::string_view protocol() const override { return "bgp"; }
+  std::string_view name() const override { return "bgp"; }
   // Opens the listening sockets and starts every neighbour. Throws
   // std::runtime_error naming the socket call that failed.
   void start() override;
   // Drains (at most 1 s), withdraws, sends Cease/Administrative Shutdown
   // and calls `done`; `done` is called within 1.4 s regardless.
-  void shutdown(std::function<void()> done) override;
+  void stop(const core::StopBudget& budget, std::function<void()> done) override;
+  // Until the protocol plans its sessions itself: in place only when the
+  // section did not change.
+  bool reconfigure(const config::Config& next) override;
   nlohmann::json status() const override;
 
  private:
@@ -120,7 +123,7 @@ class BgpSession : public core::Speaker {
   ConnId next_conn_ = 1;
   bool started_ = false;
   bool flush_pending_ = false;
-  ShutdownDeadline shutdown_;
+  session::StopDeadline shutdown_;
   LogRateLimiter log_limiter_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

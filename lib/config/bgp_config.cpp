@@ -1,5 +1,4 @@
 // [bgp] (spec §3): BGP-4, RFC 4271. The keys are described in bgp_config.hpp.
-#include <charconv>
 #include <map>
 
 #include <fmt/format.h>
@@ -16,30 +15,8 @@ constexpr std::size_t kMaxPassword = 80;
 constexpr std::uint8_t kMaxPrepend = 10;
 constexpr std::uint32_t kMaxAsn = 4294967295u;
 
-// RFC 1997 §3 and RFC 8326 §5 well-known communities.
-const std::map<std::string_view, std::uint32_t>& well_known() {
-  static const std::map<std::string_view, std::uint32_t> names = {
-      {"graceful-shutdown", 0xFFFF0000},
-      {"no-export", 0xFFFFFF01},
-      {"no-advertise", 0xFFFFFF02},
-      {"no-export-subconfed", 0xFFFFFF03},
-  };
-  return names;
-}
-
-std::optional<std::uint16_t> parse_u16(std::string_view text) {
-  unsigned v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || v > 0xffff) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint16_t>(v);
-}
-
 void parse_neighbor(Reader& r, const toml::table& t, BgpNeighborConfig& out) {
-  r.check_keys(t, "[[bgp.neighbor]]",
-               {"address", "remote_asn", "hold_time", "passive", "password", "ttl_security",
-                "communities", "graceful_shutdown", "drain_time", "local_address", "port"});
+  r.check_keys(t, "bgp.neighbor");
   if (!r.read_address(t, "address", out.address) && !t.contains("address")) {
     r.error(t.source(), "[[bgp.neighbor]] needs an \"address\"");
   }
@@ -96,22 +73,8 @@ void parse_neighbor(Reader& r, const toml::table& t, BgpNeighborConfig& out) {
 
 }  // namespace
 
-std::optional<std::uint32_t> parse_community(std::string_view text) {
-  if (const auto it = well_known().find(text); it != well_known().end()) return it->second;
-  const auto colon = text.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  const auto high = parse_u16(text.substr(0, colon));
-  const auto low = parse_u16(text.substr(colon + 1));
-  if (!high || !low) return std::nullopt;
-  return (std::uint32_t{*high} << 16) | *low;
-}
-
-std::string format_community(std::uint32_t community) {
-  return fmt::format("{}:{}", community >> 16, community & 0xffff);
-}
-
 void parse_bgp(Reader& r, const toml::table& t, BgpConfig& out) {
-  r.check_keys(t, "[bgp]", {"asn", "router_id", "degraded_med", "degraded_prepend", "neighbor"});
+  r.check_keys(t, "bgp");
   // RFC 6793: AS numbers are 4 octets; 0 is reserved (RFC 7607).
   if (!r.read_uint(t, "asn", {1, kMaxAsn}, out.asn) && !t.contains("asn")) {
     r.error(t.source(), "[bgp] needs an \"asn\"");

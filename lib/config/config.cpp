@@ -75,4 +75,14 @@ std::string_view to_string(OnFailure on_failure) {
   return "?";
 }
 
+std::string_view to_string(OspfInterfaceType type) {
+  switch (type) {
+    case OspfInterfaceType::broadcast:
+      return "broadcast";
+    case OspfInterfaceType::point_to_point:
+      return "point-to-point";
+  }
+  return "broadcast";
+}
+
 }  // namespace anycastd::config

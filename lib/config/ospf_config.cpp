@@ -25,9 +25,7 @@ bool read_seconds(Reader& r, const toml::table& t, std::string_view key, std::in
 }
 
 void parse_interface(Reader& r, const toml::table& t, OspfInterfaceConfig& out) {
-  r.check_keys(
-      t, "[[ospf.interface]]",
-      {"name", "type", "cost", "hello_interval", "dead_interval", "priority", "authentication"});
+  r.check_keys(t, "ospf.interface");
   if (r.read_string(t, "name", out.name)) {
     if (out.name.empty() || out.name.size() > kMaxInterfaceName ||
         out.name.find('/') != std::string::npos) {
@@ -71,18 +69,8 @@ void parse_interface(Reader& r, const toml::table& t, OspfInterfaceConfig& out) 
 
 }  // namespace
 
-std::string_view to_string(OspfInterfaceType type) {
-  switch (type) {
-    case OspfInterfaceType::broadcast:
-      return "broadcast";
-    case OspfInterfaceType::point_to_point:
-      return "point-to-point";
-  }
-  return "broadcast";
-}
-
 void parse_ospf(Reader& r, const toml::table& t, OspfConfig& out) {
-  r.check_keys(t, "[ospf]", {"area", "prefix_cost", "degraded_cost", "lsdb_limit", "interface"});
+  r.check_keys(t, "ospf");
   if (const toml::node* area = t.get("area")) {
     if (const auto* text = area->as_string()) {
       const auto a = IpAddress::parse(text->get());

@@ -39,7 +39,7 @@ class Parser : public Reader {
 };
 
 void Parser::parse_daemon(const toml::table& t, DaemonConfig& out) {
-  check_keys(t, "[daemon]", {"router_id", "control_socket", "state_file", "log_level"});
+  check_keys(t, "daemon");
   IpAddress router_id;
   if (read_address(t, "router_id", router_id)) {
     if (!router_id.is_v4()) {
@@ -77,7 +77,7 @@ void Parser::parse_daemon(const toml::table& t, DaemonConfig& out) {
 }
 
 void Parser::parse_loopback(const toml::table& t, LoopbackConfig& out) {
-  check_keys(t, "[loopback]", {"interface"});
+  check_keys(t, "loopback");
   std::string name;
   if (!read_string(t, "interface", name)) return;
   if (name.empty() || name.size() > kMaxInterfaceName || name.find('/') != std::string::npos) {
@@ -132,9 +132,7 @@ void Parser::parse_services(const toml::node& node, std::vector<ServiceConfig>& 
 }
 
 void Parser::parse_service(const toml::table& t, ServiceConfig& out) {
-  check_keys(t, "[[service]]",
-             {"name", "prefixes", "interval", "timeout", "rise", "fall", "on_failure",
-              "flap_threshold", "flap_window", "hold_down", "max_hold_down", "check"});
+  check_keys(t, "service");
   if (read_string(t, "name", out.name) && !valid_service_name(out.name)) {
     error(t.get("name")->source(),
           fmt::format("service name \"{}\" must be 1-{} letters, digits, '-', '_' or '.'", out.name,
@@ -229,17 +227,16 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
   }
   if (type == "dns") {
     out.type = CheckType::dns;
-    check_keys(t, "dns check",
-               {"type", "target", "port", "name", "qtype", "transport", "expect_rcode"});
+    check_keys(t, "service.check.dns");
   } else if (type == "tcp") {
     out.type = CheckType::tcp;
-    check_keys(t, "tcp check", {"type", "target", "port"});
+    check_keys(t, "service.check.tcp");
   } else if (type == "ntp") {
     out.type = CheckType::ntp;
-    check_keys(t, "ntp check", {"type", "target", "port", "max_stratum"});
+    check_keys(t, "service.check.ntp");
   } else if (type == "exec") {
     out.type = CheckType::exec;
-    check_keys(t, "exec check", {"type", "command"});
+    check_keys(t, "service.check.exec");
   } else {
     error(t.get("type")->source(),
           fmt::format("check type \"{}\" is not one of dns, tcp, ntp, exec", type));
@@ -343,7 +340,7 @@ LoadResult Parser::run(std::string_view text) {
 
   Config config;
   config.path = path();
-  check_keys(root, "the top level", {"daemon", "loopback", "service", "rip", "ospf", "bgp"});
+  check_keys(root, "");
   if (const toml::table* t = read_table(root, "daemon")) parse_daemon(*t, config.daemon);
   if (const toml::table* t = read_table(root, "loopback")) parse_loopback(*t, config.loopback);
   if (const toml::node* services = root.get("service")) {

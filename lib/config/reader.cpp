@@ -1,5 +1,7 @@
 #include "config/reader.hpp"
 
+#include "config/schema.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -30,15 +32,17 @@ std::string_view type_name(const toml::node& node) {
   return "something else";
 }
 
-void Reader::check_keys(const toml::table& table, std::string_view where,
-                        std::initializer_list<std::string_view> allowed) {
+void Reader::check_keys(const toml::table& table, std::string_view path, std::string_view display) {
+  const auto& schema = table_schema(path);
+  const auto allowed = schema.keys;
+  if (display.empty()) display = schema.display;
   for (const auto& [key, node] : table) {
     if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
     std::string known;
     for (auto k : allowed)
       known += fmt::format("{}{}", known.empty() ? "" : ", ", k);
     error(key.source(),
-          fmt::format("unknown key \"{}\" in {} (known keys: {})", key.str(), where, known));
+          fmt::format("unknown key \"{}\" in {} (known keys: {})", key.str(), display, known));
   }
 }
 
@@ -176,7 +180,7 @@ std::vector<const toml::table*> Reader::read_table_array(const toml::table& t,
 }
 
 void Reader::read_auth(const toml::table& t, std::string_view where, AuthConfig& out) {
-  check_keys(t, where, {"mode", "key_id", "key"});
+  check_keys(t, "authentication", where);
   std::string mode;
   if (!read_string(t, "mode", mode)) {
     if (!t.contains("mode")) error(t.source(), fmt::format("{} needs a \"mode\"", where));

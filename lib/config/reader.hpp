@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,9 +35,9 @@ class Reader {
   std::vector<Diagnostic>& errors() { return errors_; }
   std::vector<Diagnostic>& warnings() { return warnings_; }
 
-  // Reports keys of `table` not in `allowed`, naming the table.
-  void check_keys(const toml::table& table, std::string_view where,
-                  std::initializer_list<std::string_view> allowed);
+  // Reports keys of `table` that the schema (config/schema.hpp) does not
+  // list for `path`; messages name the table `display`, or as the schema does.
+  void check_keys(const toml::table& table, std::string_view path, std::string_view display = {});
 
   // Each reader returns false and leaves `out` untouched when the key is
   // absent or invalid (and reports the invalid case).

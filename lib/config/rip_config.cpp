@@ -10,9 +10,7 @@ namespace anycastd::config {
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
 
 void parse_rip(Reader& r, const toml::table& t, RipConfig& out) {
-  r.check_keys(t, "[rip]",
-               {"interfaces", "neighbors", "metric", "degraded_metric", "update_interval",
-                "authentication"});
+  r.check_keys(t, "rip");
   std::vector<std::pair<std::string, toml::source_region>> items;
   if (r.read_string_array(t, "interfaces", items)) {
     for (const auto& [name, where] : items) {

@@ -20,7 +20,7 @@
 
 #include "config/config.hpp"
 #include "ospf/lsa.hpp"
-#include "util/md5.hpp"
+#include "util/digest.hpp"
 
 namespace anycastd::ospf {
 

@@ -1,15 +1,12 @@
 #include "ospf/session.hpp"
 
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
-#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -21,7 +18,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include "core/log.hpp"
+#include "kernel/interfaces.hpp"
+#include "session/log.hpp"
 
 namespace anycastd::ospf {
 
@@ -31,8 +29,6 @@ namespace asio = boost::asio;
 using RawProtocol = asio::generic::raw_protocol;
 
 constexpr std::size_t kReceiveBuffer = 65536;
-// Spec §2: within 1.5 s; the speaker itself stops waiting at 1.3 s.
-constexpr auto kShutdownDeadline = std::chrono::milliseconds(1450);
 
 [[noreturn]] void fail(const std::string& interface, const std::string& what, int error) {
   throw std::runtime_error("ospf: interface " + interface + ": " + what + ": " +
@@ -40,40 +36,8 @@ constexpr auto kShutdownDeadline = std::chrono::milliseconds(1450);
 }
 
 InterfaceInfo resolve_interface(const std::string& name) {
-  InterfaceInfo info;
-  info.name = name;
-  info.index = if_nametoindex(name.c_str());
-  if (info.index == 0) {
-    throw std::runtime_error("ospf: interface " + name +
-                             " does not exist; check [[ospf.interface]] names in the config");
-  }
-  {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0) fail(name, "socket", errno);
-    ifreq req{};
-    std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFMTU, &req) == 0 && req.ifr_mtu > 0) {
-      info.mtu = static_cast<std::uint16_t>(std::min(req.ifr_mtu, 65535));
-    }
-    ::close(fd);
-  }
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) fail(name, "getifaddrs", errno);
-  const std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> guard(list, &freeifaddrs);
-  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
-    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET || name != a->ifa_name) {
-      continue;
-    }
-    sockaddr_in address{};
-    sockaddr_in mask{};
-    std::memcpy(&address, a->ifa_addr, sizeof address);
-    if (a->ifa_netmask != nullptr) std::memcpy(&mask, a->ifa_netmask, sizeof mask);
-    info.address = ntohl(address.sin_addr.s_addr);
-    info.prefix_length = static_cast<std::uint8_t>(std::popcount(mask.sin_addr.s_addr));
-    return info;
-  }
-  throw std::runtime_error("ospf: interface " + name +
-                           " has no IPv4 address; OSPFv2 needs one to send from");
+  const auto found = kernel::lookup_interface(name, "ospf");
+  return InterfaceInfo{found.name, found.index, found.address, found.prefix_length, found.mtu};
 }
 
 void set_int(int fd, int level, int option, int value, const std::string& interface,
@@ -166,8 +130,12 @@ void OspfSession::start() {
   feed(Start{});
 }
 
-void OspfSession::shutdown(std::function<void()> done) {
-  shutdown_.start(std::move(done), kShutdownDeadline, "ospf");
+bool OspfSession::reconfigure(const config::Config& next) {
+  return next.ospf && *next.ospf == config_;
+}
+
+void OspfSession::stop(const core::StopBudget& budget, std::function<void()> done) {
+  shutdown_.start(std::move(done), budget.protocols_done(), "ospf");
   if (!speaker_) {
     finish_shutdown();
     return;
@@ -248,7 +216,7 @@ void OspfSession::log(const Log& line) {
       text += fmt::format(" ({} similar lines suppressed)", verdict.suppressed_before);
     }
   }
-  spdlog::log(core::to_spdlog(line.level), "{}", text);
+  spdlog::log(session::to_spdlog(line.level), "{}", text);
 }
 
 void OspfSession::receive(std::size_t interface) {

@@ -36,14 +36,14 @@
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
-#include "core/speaker.hpp"
+#include "core/protocol.hpp"
 #include "ospf/speaker.hpp"
+#include "session/stop_deadline.hpp"
 #include "util/rate_limit.hpp"
-#include "util/shutdown_deadline.hpp"
 
 namespace anycastd::ospf {
 
-class OspfSession : public core::Speaker {
+class OspfSession : public core::Protocol {
  public:
   OspfSession(boost::asio::io_context& io, const config::OspfConfig& config,
               std::uint32_t router_id, core::AnnouncementBus& bus);
@@ -51,13 +51,16 @@ class OspfSession : public core::Speaker {
   OspfSession(const OspfSession&) = delete;
   OspfSession& operator=(const OspfSession&) = delete;
 
-  std::string_view protocol() const override { return "ospf"; }
+  std::string_view name() const override { return "ospf"; }
   // Resolves the interfaces and opens the sockets; throws std::runtime_error
   // naming the interface or socket call that failed.
   void start() override;
   // Flushes our router-LSA, waits for its acknowledgement (at most 1.3 s),
   // says goodbye with an empty Hello, then calls `done`.
-  void shutdown(std::function<void()> done) override;
+  void stop(const core::StopBudget& budget, std::function<void()> done) override;
+  // Until the protocol plans its sessions itself: in place only when the
+  // section did not change.
+  bool reconfigure(const config::Config& next) override;
   nlohmann::json status() const override;
 
   using RawSocket = boost::asio::generic::raw_protocol::socket;
@@ -82,7 +85,7 @@ class OspfSession : public core::Speaker {
   std::vector<RawSocket> sockets_;
   boost::asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;
-  ShutdownDeadline shutdown_;
+  session::StopDeadline shutdown_;
   LogRateLimiter log_limiter_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "util/md5.hpp"
+#include "util/digest.hpp"
 #include "util/prefix.hpp"
 
 namespace anycastd::rip {

@@ -1,12 +1,9 @@
 #include "rip/session.hpp"
 
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sys/socket.h>
 
-#include <bit>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -20,7 +17,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/log.hpp"
+#include "kernel/interfaces.hpp"
+#include "session/log.hpp"
 
 namespace anycastd::rip {
 
@@ -32,7 +30,6 @@ using asio::ip::udp;
 // RFC 2453 §4: "IP multicast address 224.0.0.9".
 const asio::ip::address_v4 kRipGroup = asio::ip::make_address_v4("224.0.0.9");
 constexpr std::size_t kReceiveBuffer = 2048;
-constexpr auto kShutdownDeadline = std::chrono::seconds(1);
 
 [[noreturn]] void fail(const std::string& interface, const std::string& what, int error) {
   throw std::runtime_error("rip: interface " + interface + ": " + what + ": " +
@@ -40,30 +37,8 @@ constexpr auto kShutdownDeadline = std::chrono::seconds(1);
 }
 
 InterfaceInfo resolve_interface(const std::string& name) {
-  InterfaceInfo info;
-  info.name = name;
-  info.index = if_nametoindex(name.c_str());
-  if (info.index == 0) {
-    throw std::runtime_error("rip: interface " + name +
-                             " does not exist; check [rip] interfaces in the config");
-  }
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) fail(name, "getifaddrs", errno);
-  const std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> guard(list, &freeifaddrs);
-  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
-    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET || name != a->ifa_name) {
-      continue;
-    }
-    sockaddr_in address{};
-    sockaddr_in mask{};
-    std::memcpy(&address, a->ifa_addr, sizeof address);
-    if (a->ifa_netmask != nullptr) std::memcpy(&mask, a->ifa_netmask, sizeof mask);
-    info.address = IpAddress::v4(ntohl(address.sin_addr.s_addr));
-    info.prefix_length = static_cast<std::uint8_t>(std::popcount(mask.sin_addr.s_addr));
-    return info;
-  }
-  throw std::runtime_error("rip: interface " + name +
-                           " has no IPv4 address; RIPv2 needs one to send from");
+  const auto found = kernel::lookup_interface(name, "rip");
+  return InterfaceInfo{found.name, found.index, IpAddress::v4(found.address), found.prefix_length};
 }
 
 void set_int(int fd, int level, int option, int value, const std::string& interface,
@@ -159,8 +134,12 @@ void RipSession::start() {
   feed(Start{});
 }
 
-void RipSession::shutdown(std::function<void()> done) {
-  shutdown_.start(std::move(done), kShutdownDeadline, "rip");
+bool RipSession::reconfigure(const config::Config& next) {
+  return next.rip && *next.rip == config_;
+}
+
+void RipSession::stop(const core::StopBudget& budget, std::function<void()> done) {
+  shutdown_.start(std::move(done), budget.protocols_done(), "rip");
   if (!speaker_) {
     finish_shutdown();
     return;
@@ -236,7 +215,7 @@ void RipSession::log(const Log& line) {
       text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
     }
   }
-  spdlog::log(core::to_spdlog(line.level), "{}", text);
+  spdlog::log(session::to_spdlog(line.level), "{}", text);
 }
 
 void RipSession::receive(std::size_t interface) {

@@ -35,14 +35,14 @@
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
-#include "core/speaker.hpp"
+#include "core/protocol.hpp"
 #include "rip/speaker.hpp"
+#include "session/stop_deadline.hpp"
 #include "util/rate_limit.hpp"
-#include "util/shutdown_deadline.hpp"
 
 namespace anycastd::rip {
 
-class RipSession : public core::Speaker {
+class RipSession : public core::Protocol {
  public:
   RipSession(boost::asio::io_context& io, const config::RipConfig& config,
              core::AnnouncementBus& bus);
@@ -50,13 +50,16 @@ class RipSession : public core::Speaker {
   RipSession(const RipSession&) = delete;
   RipSession& operator=(const RipSession&) = delete;
 
-  std::string_view protocol() const override { return "rip"; }
+  std::string_view name() const override { return "rip"; }
   // Resolves the interfaces, opens the sockets and sends the first full
   // update. Throws std::runtime_error naming the interface or socket call that failed.
   void start() override;
   // Sends metric 16 for every route (twice, 200 ms apart), then calls `done`;
   // `done` is called at most 1 s later regardless.
-  void shutdown(std::function<void()> done) override;
+  void stop(const core::StopBudget& budget, std::function<void()> done) override;
+  // Until the protocol plans its sessions itself: in place only when the
+  // section did not change.
+  bool reconfigure(const config::Config& next) override;
   nlohmann::json status() const override;
 
  private:
@@ -83,7 +86,7 @@ class RipSession : public core::Speaker {
   std::optional<rip::Speaker> speaker_;
   std::vector<boost::asio::ip::udp::socket> sockets_;
   std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
-  ShutdownDeadline shutdown_;
+  session::StopDeadline shutdown_;
   LogRateLimiter log_limiter_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -2,20 +2,28 @@
 
 namespace anycastd {
 
+bool BufReader::take(std::size_t n) {
+  if (failed_ || remaining() < n) {
+    failed_ = true;
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::uint8_t> BufReader::u8() {
-  if (remaining() < 1) return std::nullopt;
+  if (!take(1)) return std::nullopt;
   return data_[pos_++];
 }
 
 std::optional<std::uint16_t> BufReader::u16() {
-  if (remaining() < 2) return std::nullopt;
+  if (!take(2)) return std::nullopt;
   const auto v = static_cast<std::uint16_t>((data_[pos_] << 8) | data_[pos_ + 1]);
   pos_ += 2;
   return v;
 }
 
 std::optional<std::uint32_t> BufReader::u32() {
-  if (remaining() < 4) return std::nullopt;
+  if (!take(4)) return std::nullopt;
   std::uint32_t v = 0;
   for (int i = 0; i < 4; ++i)
     v = (v << 8) | data_[pos_++];
@@ -23,7 +31,7 @@ std::optional<std::uint32_t> BufReader::u32() {
 }
 
 std::optional<std::uint64_t> BufReader::u64() {
-  if (remaining() < 8) return std::nullopt;
+  if (!take(8)) return std::nullopt;
   std::uint64_t v = 0;
   for (int i = 0; i < 8; ++i)
     v = (v << 8) | data_[pos_++];
@@ -31,7 +39,7 @@ std::optional<std::uint64_t> BufReader::u64() {
 }
 
 std::optional<std::span<const std::uint8_t>> BufReader::bytes(std::size_t n) {
-  if (remaining() < n) return std::nullopt;
+  if (!take(n)) return std::nullopt;
   auto s = data_.subspan(pos_, n);
   pos_ += n;
   return s;

@@ -1,6 +1,7 @@
 // Bounds-checked big-endian reader and writer for wire formats. A read past
-// the end fails (returns nullopt / false) and never touches memory outside
-// the span; decoders check every read.
+// the end fails (returns nullopt / false), never touches memory outside the
+// span, and leaves the reader failed: every later read fails too, so a
+// decoder may read a run of fields and check ok() once before using any.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,8 @@ class BufReader {
  public:
   explicit BufReader(std::span<const std::uint8_t> data) : data_(data) {}
 
+  // False once any read ran past the end.
+  bool ok() const { return !failed_; }
   std::size_t remaining() const { return data_.size() - pos_; }
   std::size_t position() const { return pos_; }
   bool empty() const { return remaining() == 0; }
@@ -31,8 +34,12 @@ class BufReader {
   bool skip(std::size_t n);
 
  private:
+  // True when `n` more bytes can be read; otherwise the reader fails.
+  bool take(std::size_t n);
+
   std::span<const std::uint8_t> data_;
   std::size_t pos_ = 0;
+  bool failed_ = false;
 };
 
 class BufWriter {

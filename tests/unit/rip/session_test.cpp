@@ -14,7 +14,7 @@ TEST(RipSession, MissingInterfaceIsAClearError) {
   config::RipConfig config;
   config.interfaces = {"no-such-if0"};
   RipSession session(io, config, bus);
-  EXPECT_EQ(session.protocol(), "rip");
+  EXPECT_EQ(session.name(), "rip");
   try {
     session.start();
     FAIL() << "start() should throw";
@@ -24,7 +24,7 @@ TEST(RipSession, MissingInterfaceIsAClearError) {
   }
 }
 
-TEST(RipSession, StatusAndShutdownBeforeStart) {
+TEST(RipSession, StatusAndStopBeforeStart) {
   boost::asio::io_context io;
   core::AnnouncementBus bus;
   config::RipConfig config;
@@ -37,7 +37,7 @@ TEST(RipSession, StatusAndShutdownBeforeStart) {
   EXPECT_TRUE(status["interfaces"].empty());
   EXPECT_TRUE(status["announced"].empty());
   bool done = false;
-  session.shutdown([&] { done = true; });
+  session.stop(core::StopBudget{core::StopBudget::Clock::now()}, [&] { done = true; });
   io.run();
   EXPECT_TRUE(done);
 }

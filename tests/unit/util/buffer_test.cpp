@@ -26,17 +26,34 @@ TEST(Buffer, WriterAndReaderRoundTrip) {
   EXPECT_EQ(r.remaining(), 2u);
 }
 
-TEST(Buffer, ReadsPastTheEndFailWithoutMoving) {
+TEST(Buffer, AReadPastTheEndFailsWithoutMovingAndTheFailureSticks) {
   const std::array<std::uint8_t, 3> data = {1, 2, 3};
   BufReader r(data);
-  EXPECT_EQ(r.u32(), std::nullopt);
-  EXPECT_EQ(r.position(), 0u);
+  EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.u16(), 0x0102);
   EXPECT_EQ(r.u16(), std::nullopt);
-  EXPECT_FALSE(r.bytes(2));
-  EXPECT_FALSE(r.sub(2));
-  EXPECT_EQ(r.u8(), 3);
-  EXPECT_TRUE(r.empty());
+  EXPECT_EQ(r.position(), 2u);
+  EXPECT_FALSE(r.ok());
+  // Everything after the first failure fails, even reads that would fit.
+  EXPECT_EQ(r.u8(), std::nullopt);
+  EXPECT_FALSE(r.bytes(0));
+  EXPECT_FALSE(r.sub(1));
+  EXPECT_FALSE(r.skip(0));
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(Buffer, EveryReadFailsOnAnEmptySpan) {
+  for (int kind = 0; kind < 6; ++kind) {
+    BufReader r(std::span<const std::uint8_t>{});
+    const bool read = kind == 0   ? r.u8().has_value()
+                      : kind == 1 ? r.u16().has_value()
+                      : kind == 2 ? r.u32().has_value()
+                      : kind == 3 ? r.u64().has_value()
+                      : kind == 4 ? r.bytes(1).has_value()
+                                  : r.sub(1).has_value();
+    EXPECT_FALSE(read) << kind;
+    EXPECT_FALSE(r.ok()) << kind;
+  }
 }
 
 TEST(Buffer, SubReaderIsBounded) {
@@ -46,7 +63,10 @@ TEST(Buffer, SubReaderIsBounded) {
   ASSERT_TRUE(sub);
   EXPECT_EQ(sub->u16(), 0x0102);
   EXPECT_EQ(sub->u8(), std::nullopt);
+  EXPECT_FALSE(sub->ok());
+  // The outer reader does not share the sub-reader's failure.
   EXPECT_EQ(r.u8(), 3);
+  EXPECT_TRUE(r.ok());
 }
 
 TEST(Buffer, PatchLengthField) {

@@ -1,4 +1,4 @@
-#include "util/md5.hpp"
+#include "util/digest.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,14 +7,15 @@
 namespace anycastd {
 namespace {
 
-std::string hex(const Md5Digest& d) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (auto b : d) {
-    s += kHex[b >> 4];
-    s += kHex[b & 15];
+template <std::size_t N>
+std::string hex(const std::array<std::uint8_t, N>& digest) {
+  std::string out;
+  for (const auto b : digest) {
+    constexpr char kDigits[] = "0123456789abcdef";
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
   }
-  return s;
+  return out;
 }
 
 std::string md5_of(std::string_view text) {
@@ -52,6 +53,16 @@ TEST(Md5, PaddingBoundaries) {
   EXPECT_EQ(md5_of(std::string(55, 'a')), "ef1772b6dff9a122358552954ad0df65");
   EXPECT_EQ(md5_of(std::string(56, 'a')), "3b0c8ac703f828b04c6c197006d17218");
   EXPECT_EQ(md5_of(std::string(64, 'a')), "014842d480b571495a4a0363793f7367");
+}
+
+// RFC 3174 §7.3, tests 1 and 2.
+TEST(Digest, Sha1TestSuite) {
+  Sha1 abc;
+  abc.update(std::string_view("abc"));
+  EXPECT_EQ(hex(abc.finish()), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  Sha1 two;
+  two.update(std::string_view("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
+  EXPECT_EQ(hex(two.finish()), "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
 }
 
 }  // namespace

@@ -11,11 +11,11 @@
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
-#include "core/speaker.hpp"
+#include "core/protocol.hpp"
 
 namespace anycastd {
 
-struct SpeakerContext {
+struct ProtocolContext {
   boost::asio::io_context& io;
   core::AnnouncementBus& bus;
   std::optional<IpAddress> router_id;
@@ -24,13 +24,17 @@ struct SpeakerContext {
 // Every protocol name this build knows, in start-up order.
 std::span<const std::string_view> protocols();
 
-// The speaker for `protocol` when the config enables it, else nullptr.
-// Throws std::runtime_error if it cannot be built from this config.
-std::unique_ptr<core::Speaker> make_speaker(std::string_view protocol, const config::Config& cfg,
-                                            const SpeakerContext& ctx);
+// Whether the config has `protocol`'s section.
+bool configured(std::string_view protocol, const config::Config& config);
 
-// Whether `protocol`'s settings differ between two configs (reload).
-bool protocol_changed(std::string_view protocol, const config::Config& before,
-                      const config::Config& after);
+// Whether `protocol`'s section differs between two configs.
+bool section_changed(std::string_view protocol, const config::Config& before,
+                     const config::Config& after);
+
+// The protocol `protocol` when the config enables it, else nullptr.
+// Throws std::runtime_error if it cannot be built from this config.
+std::unique_ptr<core::Protocol> make_protocol(std::string_view protocol,
+                                              const config::Config& config,
+                                              const ProtocolContext& context);
 
 }  // namespace anycastd

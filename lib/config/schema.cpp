@@ -1,0 +1,64 @@
+#include "config/schema.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace anycastd::config {
+namespace {
+
+constexpr std::string_view kTop[] = {"daemon", "loopback", "service", "rip", "ospf", "bgp"};
+constexpr std::string_view kDaemon[] = {"router_id", "control_socket", "state_file", "log_level"};
+constexpr std::string_view kLoopback[] = {"interface"};
+constexpr std::string_view kService[] = {
+    "name",       "prefixes",       "interval",    "timeout",   "rise",          "fall",
+    "on_failure", "flap_threshold", "flap_window", "hold_down", "max_hold_down", "check"};
+constexpr std::string_view kDnsCheck[] = {"type",  "target",    "port",        "name",
+                                          "qtype", "transport", "expect_rcode"};
+constexpr std::string_view kTcpCheck[] = {"type", "target", "port"};
+constexpr std::string_view kNtpCheck[] = {"type", "target", "port", "max_stratum"};
+constexpr std::string_view kExecCheck[] = {"type", "command"};
+constexpr std::string_view kAuthentication[] = {"mode", "key_id", "key"};
+constexpr std::string_view kRip[] = {"interfaces",      "neighbors",       "metric",
+                                     "degraded_metric", "update_interval", "authentication"};
+constexpr std::string_view kOspf[] = {"area", "prefix_cost", "degraded_cost", "lsdb_limit",
+                                      "interface"};
+constexpr std::string_view kOspfInterface[] = {
+    "name", "type", "cost", "hello_interval", "dead_interval", "priority", "authentication"};
+constexpr std::string_view kBgp[] = {"asn", "router_id", "degraded_med", "degraded_prepend",
+                                     "neighbor"};
+constexpr std::string_view kBgpNeighbor[] = {
+    "address",     "remote_asn",        "hold_time",  "passive",       "password", "ttl_security",
+    "communities", "graceful_shutdown", "drain_time", "local_address", "port"};
+
+constexpr std::array kSchema = {
+    TableSchema{"", "the top level", kTop},
+    TableSchema{"daemon", "[daemon]", kDaemon},
+    TableSchema{"loopback", "[loopback]", kLoopback},
+    TableSchema{"service", "[[service]]", kService},
+    TableSchema{"service.check.dns", "dns check", kDnsCheck},
+    TableSchema{"service.check.tcp", "tcp check", kTcpCheck},
+    TableSchema{"service.check.ntp", "ntp check", kNtpCheck},
+    TableSchema{"service.check.exec", "exec check", kExecCheck},
+    TableSchema{"rip", "[rip]", kRip},
+    TableSchema{"ospf", "[ospf]", kOspf},
+    TableSchema{"ospf.interface", "[[ospf.interface]]", kOspfInterface},
+    TableSchema{"bgp", "[bgp]", kBgp},
+    TableSchema{"bgp.neighbor", "[[bgp.neighbor]]", kBgpNeighbor},
+    TableSchema{"authentication", "authentication", kAuthentication},
+};
+
+}  // namespace
+
+std::span<const TableSchema> schema() {
+  return kSchema;
+}
+
+const TableSchema& table_schema(std::string_view path) {
+  for (const auto& table : kSchema) {
+    if (table.path == path) return table;
+  }
+  throw std::logic_error("config schema has no table \"" + std::string(path) + "\"");
+}
+
+}  // namespace anycastd::config
