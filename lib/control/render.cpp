@@ -185,6 +185,20 @@ std::string protocol_lines(const std::string& name, const json& protocol) {
     if (auto seq = text(protocol, "router_lsa_seq")) line += ", our router-LSA " + *seq;
     out += line + "\n";
   }
+  if (const json* dropped = field(protocol, "dropped"); dropped && dropped->is_object()) {
+    std::string reasons;
+    std::uint64_t total = 0;
+    for (const auto& [reason, count] : dropped->items()) {
+      if (!count.is_number_unsigned() || count.get<std::uint64_t>() == 0) continue;
+      total += count.get<std::uint64_t>();
+      reasons +=
+          fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason, count.get<std::uint64_t>());
+    }
+    if (total > 0) {
+      out += fmt::format("{}: dropped {} of {} packets received ({})\n", name, total,
+                         text(protocol, "received").value_or("?"), reasons);
+    }
+  }
   if (out.empty()) out = name + ": enabled\n";
   return out;
 }

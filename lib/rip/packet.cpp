@@ -39,13 +39,19 @@ std::variant<RouteEntry, DecodeFailure> read_entry(BufReader& r, Command command
                                                    std::uint8_t version, std::size_t index,
                                                    std::size_t count) {
   const auto at = " in entry " + std::to_string(index + 1);
+  const auto afi = r.u16();
+  const auto route_tag = r.u16();
+  const auto address = r.u32();
+  const auto mask = r.u32();
+  const auto next_hop = r.u32();
+  const auto metric = r.u32();
+  if (!r.ok()) return fail(DecodeError::too_short, "entry cut short" + at);
   RouteEntry e;
-  e.afi = *r.u16();
-  e.route_tag = *r.u16();
-  e.address = IpAddress::v4(*r.u32());
-  const std::uint32_t mask = *r.u32();
-  e.next_hop = IpAddress::v4(*r.u32());
-  e.metric = *r.u32();
+  e.afi = *afi;
+  e.route_tag = *route_tag;
+  e.address = IpAddress::v4(*address);
+  e.next_hop = IpAddress::v4(*next_hop);
+  e.metric = *metric;
   if (e.afi == kAfiAuth) {
     // RFC 2453 §4.1: authentication is the first entry only.
     return fail(DecodeError::bad_auth, "authentication entry not first" + at);
@@ -54,7 +60,7 @@ std::variant<RouteEntry, DecodeFailure> read_entry(BufReader& r, Command command
   if (e.afi != kAfiInet && !whole_table) {
     return fail(DecodeError::bad_afi, "address family " + std::to_string(e.afi) + at);
   }
-  if (version == 1 && (e.route_tag != 0 || mask != 0 || e.next_hop.v4_value() != 0)) {
+  if (version == 1 && (e.route_tag != 0 || *mask != 0 || e.next_hop.v4_value() != 0)) {
     // RFC 1058 §3.1: the fields after the address family and address must be zero.
     return fail(DecodeError::nonzero_field, "RIPv1 must-be-zero field set" + at);
   }
@@ -68,7 +74,7 @@ std::variant<RouteEntry, DecodeFailure> read_entry(BufReader& r, Command command
     // RFC 2453 §3.9.2: "is the metric valid (i.e., between 1 and 16, inclusive)".
     return fail(DecodeError::bad_metric, "metric " + std::to_string(e.metric) + at);
   }
-  const auto length = mask_to_length(mask);
+  const auto length = mask_to_length(*mask);
   if (!length) return fail(DecodeError::bad_mask, "non-contiguous subnet mask" + at);
   e.mask_length = *length;
   return e;
@@ -91,17 +97,19 @@ DecodeResult decode(std::span<const std::uint8_t> bytes) {
   }
   BufReader r(bytes);
   Packet p;
-  const std::uint8_t command = *r.u8();
-  if (command != 1 && command != 2) {
-    return fail(DecodeError::bad_command, "command " + std::to_string(command));
+  const auto command = r.u8();
+  const auto version = r.u8();
+  const auto unused = r.u16();
+  if (!r.ok()) return fail(DecodeError::too_short, "header cut short");
+  if (*command != 1 && *command != 2) {
+    return fail(DecodeError::bad_command, "command " + std::to_string(*command));
   }
-  p.command = static_cast<Command>(command);
-  p.version = *r.u8();
+  p.command = static_cast<Command>(*command);
+  p.version = *version;
   // RFC 2453 §4: version 0 is never valid; 1 is RIPv1 (RFC 1058); 2 and above
   // use the RIPv2 format.
   if (p.version == 0) return fail(DecodeError::bad_version, "version 0");
-  const std::uint16_t unused = *r.u16();
-  if (p.version == 1 && unused != 0) {
+  if (p.version == 1 && *unused != 0) {
     return fail(DecodeError::nonzero_field, "RIPv1 header must-be-zero field set");
   }
 
@@ -109,20 +117,28 @@ DecodeResult decode(std::span<const std::uint8_t> bytes) {
   std::size_t first_route = 0;
   // The authentication entry, if any, is the first one (RFC 2453 §4.1).
   BufReader peek(r.rest());
-  if (p.version >= 2 && *peek.u16() == kAfiAuth) {
-    const std::uint16_t type = *peek.u16();
-    if (type == kAuthTypeText) {
+  const auto first_afi = peek.u16();
+  const auto type = peek.u16();
+  if (!peek.ok()) return fail(DecodeError::too_short, "first entry cut short");
+  if (p.version >= 2 && *first_afi == kAfiAuth) {
+    if (*type == kAuthTypeText) {
+      const auto password = peek.bytes(kAuthKeySize);
+      if (!password) return fail(DecodeError::bad_auth, "password cut short");
       TextAuth text;
-      std::ranges::copy(*peek.bytes(kAuthKeySize), text.password.begin());
+      std::ranges::copy(*password, text.password.begin());
       p.auth = text;
       count -= 1;
-    } else if (type == kAuthTypeMd5) {
+    } else if (*type == kAuthTypeMd5) {
       Md5Auth md5;
-      md5.packet_length = *peek.u16();
-      md5.key_id = *peek.u8();
-      md5.auth_data_len = *peek.u8();
-      md5.sequence = *peek.u32();
-      peek.skip(8);  // reserved
+      const auto packet_length = peek.u16();
+      const auto key_id = peek.u8();
+      const auto auth_data_len = peek.u8();
+      const auto sequence = peek.u32();
+      if (!peek.skip(8) /* reserved */) return fail(DecodeError::bad_auth, "MD5 entry cut short");
+      md5.packet_length = *packet_length;
+      md5.key_id = *key_id;
+      md5.auth_data_len = *auth_data_len;
+      md5.sequence = *sequence;
       // RFC 2082 §3.2: the trailer starts at "RIP-2 Packet Length" and holds
       // the 16-byte digest; FRR sends an Auth Data Len of 16 or 20.
       if (md5.auth_data_len != kMd5AuthDataLenRfc && md5.auth_data_len != kMd5AuthDataLenCompat) {
@@ -138,14 +154,17 @@ DecodeResult decode(std::span<const std::uint8_t> bytes) {
         return fail(DecodeError::bad_auth, "MD5-authenticated packet without route entries");
       }
       BufReader trailer(bytes.subspan(md5.packet_length));
-      if (*trailer.u16() != kAfiAuth || *trailer.u16() != kAuthTypeMd5Trailer) {
+      const auto trailer_afi = trailer.u16();
+      const auto trailer_type = trailer.u16();
+      const auto digest = trailer.bytes(md5.digest.size());
+      if (!trailer.ok() || *trailer_afi != kAfiAuth || *trailer_type != kAuthTypeMd5Trailer) {
         return fail(DecodeError::bad_auth, "MD5 trailer missing");
       }
-      std::ranges::copy(*trailer.bytes(md5.digest.size()), md5.digest.begin());
+      std::ranges::copy(*digest, md5.digest.begin());
       p.auth = md5;
       count -= 2;
     } else {
-      return fail(DecodeError::bad_auth, "authentication type " + std::to_string(type));
+      return fail(DecodeError::bad_auth, "authentication type " + std::to_string(*type));
     }
     if (count == 0) return fail(DecodeError::bad_auth, "authentication entry without routes");
     r.skip(kEntrySize);

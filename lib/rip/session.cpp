@@ -13,12 +13,11 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include "kernel/interfaces.hpp"
-#include "session/log.hpp"
+#include "util/overloaded.hpp"
 
 namespace anycastd::rip {
 
@@ -94,10 +93,8 @@ RipSession::RipSession(asio::io_context& io, const config::RipConfig& config,
     : io_(io),
       config_(config),
       bus_(bus),
-      shutdown_(io),
-      log_limiter_(std::chrono::seconds(10), 5) {
-  for (auto& t : timers_)
-    t = std::make_unique<Timer>(io);
+      timers_(io, [this](TimerId id) { feed(TimerExpired{id}); }),
+      stop_(io) {
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
     feed(RouteChanged{change.prefix, change.action});
   });
@@ -116,9 +113,9 @@ void RipSession::start() {
   std::vector<InterfaceInfo> interfaces;
   for (const auto& name : config_.interfaces)
     interfaces.push_back(resolve_interface(name));
-  std::vector<udp::socket> sockets;
+  std::map<unsigned, udp::socket> sockets;
   for (const auto& iface : interfaces)
-    sockets.push_back(open_socket(io_, iface));
+    sockets.emplace(iface.index, open_socket(io_, iface));
   sockets_ = std::move(sockets);
 
   SpeakerOptions options;
@@ -129,26 +126,54 @@ void RipSession::start() {
   speaker_.emplace(config_, std::move(interfaces), options);
   for (const auto& [prefix, entry] : bus_.routes())
     feed(RouteChanged{prefix, entry.action});
-  for (std::size_t i = 0; i < sockets_.size(); ++i)
-    receive(i);
+  for (const auto& [index, socket] : sockets_)
+    receive(index);
   feed(Start{});
 }
 
 bool RipSession::reconfigure(const config::Config& next) {
-  return next.rip && *next.rip == config_;
+  if (!next.rip) return false;
+  if (!speaker_) {
+    config_ = *next.rip;
+    return true;
+  }
+  if (next.rip->interfaces.empty()) {
+    throw std::runtime_error("rip: no interfaces configured; [rip] interfaces must name one");
+  }
+  // New interfaces are resolved and their sockets opened before anything
+  // changes, so a failure leaves the running speaker as it was.
+  std::vector<InterfaceInfo> interfaces;
+  std::map<unsigned, udp::socket> opened;
+  for (const auto& name : next.rip->interfaces) {
+    const auto& current = speaker_->interfaces();
+    const auto it =
+        std::find_if(current.begin(), current.end(), [&](const auto& i) { return i.name == name; });
+    interfaces.push_back(it != current.end() ? *it : resolve_interface(name));
+    if (!sockets_.count(interfaces.back().index)) {
+      opened.emplace(interfaces.back().index, open_socket(io_, interfaces.back()));
+    }
+  }
+  for (auto& [index, socket] : opened) {
+    sockets_.emplace(index, std::move(socket));
+    receive(index);
+  }
+  config_ = *next.rip;
+  feed(Reconfigure{config_, interfaces});
+  // The removed interfaces' metric-16 updates are sent; their sockets go.
+  std::erase_if(sockets_, [&](const auto& entry) {
+    return std::none_of(interfaces.begin(), interfaces.end(),
+                        [&](const auto& i) { return i.index == entry.first; });
+  });
+  return true;
 }
 
 void RipSession::stop(const core::StopBudget& budget, std::function<void()> done) {
-  shutdown_.start(std::move(done), budget.protocols_done(), "rip");
+  stop_.start(std::move(done), budget.protocols_done(), "rip");
   if (!speaker_) {
-    finish_shutdown();
+    stop_.finish();
     return;
   }
-  feed(Shutdown{});
-}
-
-void RipSession::finish_shutdown() {
-  shutdown_.finish();
+  feed(Stop{budget.drain_until(), budget.protocols_done()});
 }
 
 void RipSession::feed(const Event& event) {
@@ -158,68 +183,45 @@ void RipSession::feed(const Event& event) {
 
 void RipSession::execute(std::vector<Action> actions) {
   for (auto& action : actions) {
-    if (auto* s = std::get_if<Send>(&action)) {
-      send(*s);
-    } else if (auto* a = std::get_if<ArmTimer>(&action)) {
-      arm(*a);
-    } else if (auto* l = std::get_if<Log>(&action)) {
-      log(*l);
-    } else if (std::holds_alternative<Done>(action)) {
-      finish_shutdown();
-    }
+    std::visit(Overloaded{
+                   [&](const Send& a) { send(a); },
+                   [&](const ArmTimer& a) { timers_.arm(a.timer, a.at); },
+                   [&](const CancelTimer& a) { timers_.cancel(a.timer); },
+                   [&](const Log& a) { log_.write(a); },
+                   [&](const Stopped&) { stop_.finish(); },
+               },
+               action);
   }
 }
 
 void RipSession::send(const Send& s) {
   const auto [interface, endpoint] = std::visit(
-      [](const auto& to) -> std::pair<std::size_t, udp::endpoint> {
-        using T = std::decay_t<decltype(to)>;
-        if constexpr (std::is_same_v<T, Multicast>) {
-          return {to.interface, udp::endpoint(kRipGroup, kPort)};
-        } else {
-          return {to.interface,
-                  udp::endpoint(asio::ip::address_v4(to.address.v4_value()), to.port)};
-        }
+      Overloaded{
+          [](const Multicast& to) {
+            return std::pair{to.interface, udp::endpoint(kRipGroup, kPort)};
+          },
+          [](const Unicast& to) {
+            return std::pair{to.interface,
+                             udp::endpoint(asio::ip::address_v4(to.address.v4_value()), to.port)};
+          },
       },
       s.to);
-  if (interface >= sockets_.size()) return;
+  const auto socket = sockets_.find(interface);
+  if (socket == sockets_.end()) return;
   boost::system::error_code ec;
-  sockets_[interface].send_to(asio::buffer(s.bytes), endpoint, 0, ec);
+  socket->second.send_to(asio::buffer(s.bytes), endpoint, 0, ec);
   if (ec) {
-    log(Log{config::LogLevel::warn,
-            "rip: " + config_.interfaces[interface] + ": send to " +
-                endpoint.address().to_string() + " failed: " + ec.message(),
-            "rip:send:" + config_.interfaces[interface]});
+    log_.write(Log{config::LogLevel::warn,
+                   fmt::format("rip: interface {}: send to {} failed: {}", interface,
+                               endpoint.address().to_string(), ec.message()),
+                   fmt::format("rip:send:{}", interface)});
   }
 }
 
-void RipSession::arm(const ArmTimer& a) {
-  auto& t = *timers_[static_cast<std::size_t>(a.timer)];
-  const std::uint64_t generation = ++t.generation;
-  t.timer.expires_at(a.at);
-  t.timer.async_wait([this, alive = std::weak_ptr<bool>(alive_), which = a.timer,
-                      generation](const boost::system::error_code& ec) {
-    // A completion from before the timer was re-armed is stale.
-    if (alive.expired() || ec) return;
-    if (timers_[static_cast<std::size_t>(which)]->generation != generation) return;
-    feed(TimerFired{which});
-  });
-}
-
-void RipSession::log(const Log& line) {
-  std::string text = line.text;
-  if (!line.rate_key.empty()) {
-    const auto verdict = log_limiter_.check(line.rate_key, LogRateLimiter::Clock::now());
-    if (!verdict.log) return;
-    if (verdict.suppressed_before > 0) {
-      text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
-    }
-  }
-  spdlog::log(session::to_spdlog(line.level), "{}", text);
-}
-
-void RipSession::receive(std::size_t interface) {
-  sockets_[interface].async_wait(
+void RipSession::receive(unsigned interface) {
+  const auto socket = sockets_.find(interface);
+  if (socket == sockets_.end()) return;
+  socket->second.async_wait(
       udp::socket::wait_read,
       [this, alive = std::weak_ptr<bool>(alive_), interface](const boost::system::error_code& ec) {
         if (alive.expired() || ec) return;
@@ -228,8 +230,10 @@ void RipSession::receive(std::size_t interface) {
       });
 }
 
-void RipSession::on_readable(std::size_t interface) {
-  const int fd = sockets_[interface].native_handle();
+void RipSession::on_readable(unsigned interface) {
+  const auto socket = sockets_.find(interface);
+  if (socket == sockets_.end()) return;
+  const int fd = socket->second.native_handle();
   for (;;) {
     std::array<std::uint8_t, kReceiveBuffer> buffer{};
     sockaddr_in source{};
@@ -245,26 +249,22 @@ void RipSession::on_readable(std::size_t interface) {
     const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        log(Log{
+        log_.write(Log{
             config::LogLevel::warn,
-            "rip: " + config_.interfaces[interface] + ": receive failed: " + std::strerror(errno),
-            "rip:recv:" + config_.interfaces[interface]});
+            fmt::format("rip: interface {}: receive failed: {}", interface, std::strerror(errno)),
+            fmt::format("rip:recv:{}", interface)});
       }
       return;
     }
+    PacketReceived event;
     // IP_PKTINFO names the interface the datagram arrived on.
-    std::size_t arrival = interface;
+    event.interface = interface;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
       in_pktinfo info{};
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      const auto& ifaces = speaker_->interfaces();
-      for (std::size_t i = 0; i < ifaces.size(); ++i) {
-        if (static_cast<int>(ifaces[i].index) == info.ipi_ifindex) arrival = i;
-      }
+      event.interface = static_cast<unsigned>(info.ipi_ifindex);
     }
-    PacketReceived event;
-    event.interface = arrival;
     event.source = IpAddress::v4(ntohl(source.sin_addr.s_addr));
     event.source_port = ntohs(source.sin_port);
     // A datagram longer than the buffer arrives cut short; anything over 504
@@ -276,6 +276,9 @@ void RipSession::on_readable(std::size_t interface) {
 
 nlohmann::json RipSession::status() const {
   nlohmann::json out = {{"running", speaker_ && speaker_->running()},
+                        {"received", 0},
+                        {"accepted", 0},
+                        {"dropped", nlohmann::json::object()},
                         {"interfaces", nlohmann::json::array()},
                         {"neighbors", nlohmann::json::array()},
                         {"announced", nlohmann::json::array()}};
@@ -283,25 +286,41 @@ nlohmann::json RipSession::status() const {
   const auto now = Clock::now();
   const auto& ifaces = speaker_->interfaces();
   const auto& counters = speaker_->interface_counters();
+  core::PacketCounters total;
   for (std::size_t i = 0; i < ifaces.size(); ++i) {
+    const auto& c = counters[i];
     nlohmann::json neighbors = nlohmann::json::array();
     for (const auto& [address, n] : speaker_->neighbors()) {
-      if (n.interface == i) neighbors.push_back(address.to_string());
+      if (n.interface == ifaces[i].index) neighbors.push_back(address.to_string());
     }
     out["interfaces"].push_back({
         {"name", ifaces[i].name},
         {"address", ifaces[i].address.to_string() + "/" + std::to_string(ifaces[i].prefix_length)},
-        {"sent", counters[i].sent},
-        {"received", counters[i].received},
+        {"sent", c.sent},
+        {"received", c.packets.received},
+        {"accepted", c.packets.accepted},
+        {"dropped", c.packets.dropped},
+        {"updates_sent", c.updates_sent},
+        {"updates_received", c.updates_received},
         {"neighbors", neighbors},
-        {"last_update_s", seconds_since(counters[i].last_update, now)},
-        {"dropped", counters[i].dropped},
+        {"last_update_s", seconds_since(c.last_update, now)},
     });
+    total.received += c.packets.received;
+    total.accepted += c.packets.accepted;
+    for (const auto& [reason, count] : c.packets.dropped)
+      total.dropped[reason] += count;
   }
+  out["received"] = total.received;
+  out["accepted"] = total.accepted;
+  out["dropped"] = total.dropped;
   for (const auto& [address, n] : speaker_->neighbors()) {
+    std::string interface;
+    for (const auto& iface : ifaces) {
+      if (iface.index == n.interface) interface = iface.name;
+    }
     out["neighbors"].push_back({
         {"address", address.to_string()},
-        {"interface", ifaces[n.interface].name},
+        {"interface", interface},
         {"packets", n.packets},
         {"routes", n.routes},
         {"last_heard_s", seconds_since(n.last_heard, now)},

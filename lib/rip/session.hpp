@@ -1,28 +1,29 @@
 // RipSession binds the sans-IO rip::Speaker to UDP sockets and timers.
 //
 //   AnnouncementBus --RouteChange--> RouteChanged ---------+
-//   steady_timer x3 (update, triggered, shutdown) -> TimerFired
+//   session::TimerSet (update, triggered, stop) -> TimerExpired
 //   UDP :520 per interface --recvmsg+IP_PKTINFO--> PacketReceived
-//   start() / shutdown(done) -----------------> Start / Shutdown
+//   start() / stop() / reconfigure() -----------> Start / Stop / Reconfigure
 //                                                           v
 //                                                   rip::Speaker::handle()
 //                                                           |
 //       Send: 224.0.0.9:520 out of the interface <----------+
 //             or unicast (neighbours, request answers)      |
-//       ArmTimer: (re)arms one steady_timer <----------------+
-//       Log: spdlog, rate-limited for packet drops <---------+
-//       Done: calls shutdown's `done` <----------------------+
+//       ArmTimer / CancelTimer: the TimerSet <---------------+
+//       Log: session::LogWriter (rate-limited drops) <-------+
+//       Stopped: calls stop's `done` <-----------------------+
 //
 //   status(): counters per interface and neighbour, announced routes (JSON)
 //
-// One socket per configured interface: bound to 0.0.0.0:520 with
-// SO_BINDTODEVICE, IP_MULTICAST_IF / TTL 1 / LOOP off, member of 224.0.0.9 on
-// that interface. Everything runs on the one io_context thread.
+// One socket per configured interface, by kernel index: bound to
+// 0.0.0.0:520 with SO_BINDTODEVICE, IP_MULTICAST_IF / TTL 1 / LOOP off,
+// member of 224.0.0.9 on that interface. Everything runs on the one
+// io_context thread.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -30,15 +31,15 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
 #include "rip/speaker.hpp"
+#include "session/log.hpp"
 #include "session/stop_deadline.hpp"
-#include "util/rate_limit.hpp"
+#include "session/timers.hpp"
 
 namespace anycastd::rip {
 
@@ -54,29 +55,21 @@ class RipSession : public core::Protocol {
   // Resolves the interfaces, opens the sockets and sends the first full
   // update. Throws std::runtime_error naming the interface or socket call that failed.
   void start() override;
-  // Sends metric 16 for every route (twice, 200 ms apart), then calls `done`;
-  // `done` is called at most 1 s later regardless.
+  // Sends metric 16 for every route (twice, 200 ms apart), then calls `done`.
   void stop(const core::StopBudget& budget, std::function<void()> done) override;
-  // Until the protocol plans its sessions itself: in place only when the
-  // section did not change.
+  // Everything applies in place (rip::plan_reload): new interfaces get
+  // sockets first and a full update; removed ones hear metric 16, then
+  // close. Throws std::runtime_error if a new interface cannot be set up;
+  // nothing is changed then.
   bool reconfigure(const config::Config& next) override;
   nlohmann::json status() const override;
 
  private:
-  struct Timer {
-    explicit Timer(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
-    std::uint64_t generation = 0;
-  };
-
   void feed(const Event& event);
   void execute(std::vector<Action> actions);
   void send(const Send& send);
-  void arm(const ArmTimer& arm);
-  void log(const Log& line);
-  void receive(std::size_t interface);
-  void on_readable(std::size_t interface);
-  void finish_shutdown();
+  void receive(unsigned interface);
+  void on_readable(unsigned interface);
 
   boost::asio::io_context& io_;
   config::RipConfig config_;
@@ -84,10 +77,10 @@ class RipSession : public core::Protocol {
   core::AnnouncementBus::SubscriptionId subscription_ = 0;
   // Created by start(), when the interfaces are known; it then reads the bus's table.
   std::optional<rip::Speaker> speaker_;
-  std::vector<boost::asio::ip::udp::socket> sockets_;
-  std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
-  session::StopDeadline shutdown_;
-  LogRateLimiter log_limiter_;
+  std::map<unsigned, boost::asio::ip::udp::socket> sockets_;  // by kernel ifindex
+  session::TimerSet<TimerId> timers_;
+  session::StopDeadline stop_;
+  session::LogWriter log_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -3,24 +3,21 @@
 #include <algorithm>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "util/overloaded.hpp"
+
 namespace anycastd::rip {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // RFC 2453 §3.10.1: after a triggered update "a timer should be set for a
 // random interval between 1 and 5 seconds"; changes before it expires wait.
 constexpr std::chrono::milliseconds kTriggeredHoldMin{1000};
 constexpr std::chrono::milliseconds kTriggeredHoldMax{5000};
 // The final metric-16 update is sent twice, this far apart, to survive a lost packet.
-constexpr std::chrono::milliseconds kShutdownRepeat{200};
-constexpr std::uint32_t kShutdownSends = 2;
+constexpr std::chrono::milliseconds kStopRepeat{200};
+constexpr std::uint32_t kStopSends = 2;
 
 std::string describe(const std::vector<RouteEntry>& routes) {
   std::string text;
@@ -41,6 +38,25 @@ bool InterfaceInfo::on_link(const IpAddress& other) const {
   return (address.v4_value() & mask) == (other.v4_value() & mask);
 }
 
+ReloadPlan plan_reload(const config::RipConfig& old, const config::RipConfig& next) {
+  ReloadPlan plan;
+  for (const auto& name : next.interfaces) {
+    if (std::find(old.interfaces.begin(), old.interfaces.end(), name) == old.interfaces.end()) {
+      plan.interfaces_added.push_back(name);
+    }
+  }
+  for (const auto& name : old.interfaces) {
+    if (std::find(next.interfaces.begin(), next.interfaces.end(), name) == next.interfaces.end()) {
+      plan.interfaces_removed.push_back(name);
+    }
+  }
+  plan.metrics_changed = old.metric != next.metric || old.degraded_metric != next.degraded_metric;
+  plan.update_interval_changed = old.update_interval != next.update_interval;
+  plan.neighbors_changed = old.neighbors != next.neighbors;
+  plan.authentication_changed = old.authentication != next.authentication;
+  return plan;
+}
+
 Speaker::Speaker(config::RipConfig config, std::vector<InterfaceInfo> interfaces,
                  SpeakerOptions options)
     : config_(std::move(config)),
@@ -51,77 +67,84 @@ Speaker::Speaker(config::RipConfig config, std::vector<InterfaceInfo> interfaces
       counters_(interfaces_.size()) {}
 
 std::vector<Action> Speaker::handle(const Event& event, TimePoint now) {
-  std::vector<Action> out;
+  Out out(now);
   std::visit(Overloaded{
-                 [&](const Start&) { on_start(now, out); },
-                 [&](const TimerFired& e) { on_timer(e.timer, now, out); },
-                 [&](const RouteChanged& e) { on_route_changed(e, now, out); },
-                 [&](const PacketReceived& e) { on_packet(e, now, out); },
-                 [&](const Shutdown&) { on_shutdown(now, out); },
+                 [&](const Start&) { on_start(out); },
+                 [&](const Stop&) { on_stop(out); },
+                 [&](const TimerExpired& e) { on_timer(e.timer, out); },
+                 [&](const RouteChanged& e) { on_route_changed(e, out); },
+                 [&](const PacketReceived& e) { on_packet(e, out); },
+                 [&](const Reconfigure& e) { on_reconfigure(e, out); },
              },
              event);
-  return out;
+  return out.take();
 }
 
 std::map<Prefix, std::uint32_t> Speaker::advertised() const {
-  std::map<Prefix, std::uint32_t> all = routes_;
+  std::map<Prefix, std::uint32_t> all;
+  for (const auto& [prefix, action] : actions_)
+    all.emplace(prefix, metric_of(action));
   for (const auto& [prefix, left] : poisoned_)
     all.emplace(prefix, kInfinity);
-  // Shutting down, everything is on its way out with metric 16.
-  if (state_ == State::shutting_down || state_ == State::stopped) {
+  // Stopping, everything is on its way out with metric 16.
+  if (state_ == State::stopping || state_ == State::stopped) {
     for (auto& [prefix, metric] : all)
       metric = kInfinity;
   }
   return all;
 }
 
-void Speaker::on_start(TimePoint now, std::vector<Action>& out) {
+std::optional<std::size_t> Speaker::position(unsigned index) const {
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+    if (interfaces_[i].index == index) return i;
+  }
+  return std::nullopt;
+}
+
+void Speaker::on_start(Out& out) {
   if (state_ != State::idle) return;
   state_ = State::running;
   std::string where;
   for (const auto& i : interfaces_) {
-    where += (where.empty() ? "" : ", ") + i.name + " (" + i.address.to_string() + "/" +
-             std::to_string(i.prefix_length) + ")";
+    where += fmt::format("{}{} ({}/{})", where.empty() ? "" : ", ", i.name, i.address.to_string(),
+                         i.prefix_length);
   }
-  out.push_back(Log{config::LogLevel::info,
-                    "rip: speaking RIPv2 on " + where + ", " + std::to_string(routes_.size()) +
-                        " route(s) to announce",
-                    {}});
+  out.log(config::LogLevel::info, fmt::format("rip: speaking RIPv2 on {}, {} route(s) to announce",
+                                              where, actions_.size()));
   // RFC 2453 §3.8: a full update at start, then one every update interval.
-  send_update(full_table(), now, out);
-  arm_periodic(now, out);
+  send_update(full_table(), out);
+  arm_periodic(out);
 }
 
-void Speaker::on_timer(TimerId timer, TimePoint now, std::vector<Action>& out) {
+void Speaker::on_timer(TimerId timer, Out& out) {
   switch (timer) {
     case TimerId::update:
       if (state_ != State::running) return;
-      send_update(full_table(), now, out);
+      send_update(full_table(), out);
       // The full update carried every pending change.
       changed_.clear();
       for (auto it = poisoned_.begin(); it != poisoned_.end();) {
         it = --it->second == 0 ? poisoned_.erase(it) : std::next(it);
       }
-      arm_periodic(now, out);
+      arm_periodic(out);
       return;
     case TimerId::triggered_update:
-      triggered_timer_armed_ = false;
       if (state_ != State::running || changed_.empty()) return;
-      send_triggered(now, out);
+      send_triggered(out);
       return;
-    case TimerId::shutdown_repeat: {
-      if (state_ != State::shutting_down) return;
+    case TimerId::stop_repeat: {
+      if (state_ != State::stopping) return;
       std::vector<RouteEntry> all;
       for (const auto& [prefix, metric] : advertised())
         all.push_back(host_route(prefix, kInfinity));
-      send_update(all, now, out);
-      if (--shutdown_sends_left_ > 0) {
-        out.push_back(ArmTimer{TimerId::shutdown_repeat, now + kShutdownRepeat});
+      send_update(all, out);
+      if (--stop_sends_left_ > 0) {
+        out.arm(TimerId::stop_repeat, out.now + kStopRepeat);
         return;
       }
       state_ = State::stopped;
-      out.push_back(Log{config::LogLevel::info, "rip: all routes withdrawn", {}});
-      out.push_back(Done{});
+      out.log(config::LogLevel::info, "rip: all routes withdrawn");
+      out.push(Stopped{});
       return;
     }
   }
@@ -139,95 +162,145 @@ std::uint32_t Speaker::metric_of(core::RouteAction action) const {
   return kInfinity;
 }
 
-void Speaker::on_route_changed(const RouteChanged& change, TimePoint now,
-                               std::vector<Action>& out) {
+void Speaker::on_route_changed(const RouteChanged& change, Out& out) {
   // RIPv2 carries IPv4 only.
   if (!change.prefix.address.is_v4()) return;
   const Prefix& prefix = change.prefix;
   if (state_ != State::running) {
-    // Before start the table is only recorded; after shutdown nothing changes on the wire.
+    // Before start the table is only recorded; after a stop nothing changes on the wire.
     if (state_ != State::idle) return;
     if (change.action == core::RouteAction::withdraw) {
-      routes_.erase(prefix);
+      actions_.erase(prefix);
     } else {
-      routes_[prefix] = metric_of(change.action);
+      actions_[prefix] = change.action;
     }
     return;
   }
-  const std::uint32_t metric = metric_of(change.action);
-  const auto current = routes_.find(prefix);
+  const auto current = actions_.find(prefix);
   if (change.action == core::RouteAction::withdraw) {
-    if (current == routes_.end()) return;
-    routes_.erase(current);
+    if (current == actions_.end()) return;
+    actions_.erase(current);
     // RFC 2453 §3.8: a route going away is advertised with metric 16 until
     // garbage collection, so neighbours drop it at once instead of timing out.
     poisoned_[prefix] = options_.poison_repeats;
   } else {
-    if (current != routes_.end() && current->second == metric) return;
-    routes_[prefix] = metric;
+    if (current != actions_.end() && metric_of(current->second) == metric_of(change.action)) {
+      current->second = change.action;
+      return;
+    }
+    actions_[prefix] = change.action;
     poisoned_.erase(prefix);
   }
-  changed_[prefix] = metric;
+  // Changes waiting for the hold's end have armed its timer already.
+  const bool timer_armed = !changed_.empty();
+  changed_[prefix] = metric_of(change.action);
   // RFC 2453 §3.10.1: the first triggered update goes out at once; further
   // changes within the 1-5 s hold that follows wait for its end. A withdrawal
   // does not wait (spec §4: withdrawn at once): the hold "should" exists to
   // stop update storms, and a host's few routes, behind the flap guard,
   // cannot make one.
-  const bool hold_over = !triggered_hold_until_ || now >= *triggered_hold_until_;
+  const bool hold_over = !triggered_hold_until_ || out.now >= *triggered_hold_until_;
   if (hold_over || change.action == core::RouteAction::withdraw) {
-    send_triggered(now, out);
-  } else if (!triggered_timer_armed_) {
-    triggered_timer_armed_ = true;
-    out.push_back(ArmTimer{TimerId::triggered_update, *triggered_hold_until_});
+    send_triggered(out);
+  } else if (!timer_armed) {
+    out.arm(TimerId::triggered_update, *triggered_hold_until_);
   }
 }
 
-void Speaker::send_triggered(TimePoint now, std::vector<Action>& out) {
+void Speaker::send_triggered(Out& out) {
   std::vector<RouteEntry> routes;
   for (const auto& [prefix, metric] : changed_)
     routes.push_back(host_route(prefix, metric));
   changed_.clear();
-  out.push_back(Log{config::LogLevel::info, "rip: triggered update: " + describe(routes), {}});
-  send_update(routes, now, out);
+  out.cancel(TimerId::triggered_update);
+  out.log(config::LogLevel::info, "rip: triggered update: " + describe(routes));
+  send_update(routes, out);
   std::uniform_int_distribution<std::int64_t> hold(kTriggeredHoldMin.count(),
                                                    kTriggeredHoldMax.count());
-  triggered_hold_until_ = now + std::chrono::milliseconds(hold(rng_));
+  triggered_hold_until_ = out.now + std::chrono::milliseconds(hold(rng_));
 }
 
-void Speaker::arm_periodic(TimePoint now, std::vector<Action>& out) {
+void Speaker::arm_periodic(Out& out) {
   // RFC 2453 §3.8: the update timer is offset by a random time so routers do
   // not synchronise; ±1/6 of the interval is ±5 s for the usual 30 s.
   const auto interval =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.update_interval);
   const std::int64_t jitter = interval.count() / 6;
   std::uniform_int_distribution<std::int64_t> offset(-jitter, jitter);
-  const TimePoint at = now + interval + std::chrono::milliseconds(offset(rng_));
-  out.push_back(ArmTimer{TimerId::update, at});
+  out.arm(TimerId::update, out.now + interval + std::chrono::milliseconds(offset(rng_)));
 }
 
-void Speaker::on_shutdown(TimePoint now, std::vector<Action>& out) {
-  if (state_ == State::shutting_down || state_ == State::stopped) return;
+void Speaker::on_stop(Out& out) {
+  if (state_ == State::stopping || state_ == State::stopped) return;
   if (state_ == State::idle) {
     state_ = State::stopped;
-    out.push_back(Done{});
+    out.push(Stopped{});
     return;
   }
+  out.cancel(TimerId::update);
+  out.cancel(TimerId::triggered_update);
   std::vector<RouteEntry> all;
   for (const auto& [prefix, metric] : advertised())
     all.push_back(host_route(prefix, kInfinity));
   if (all.empty()) {
     state_ = State::stopped;
-    out.push_back(Done{});
+    out.push(Stopped{});
     return;
   }
-  state_ = State::shutting_down;
-  out.push_back(Log{
-      config::LogLevel::info,
-      "rip: shutting down, withdrawing " + std::to_string(all.size()) + " route(s) with metric 16",
-      {}});
-  send_update(all, now, out);
-  shutdown_sends_left_ = kShutdownSends - 1;
-  out.push_back(ArmTimer{TimerId::shutdown_repeat, now + kShutdownRepeat});
+  state_ = State::stopping;
+  out.log(config::LogLevel::info,
+          fmt::format("rip: stopping, withdrawing {} route(s) with metric 16", all.size()));
+  send_update(all, out);
+  stop_sends_left_ = kStopSends - 1;
+  out.arm(TimerId::stop_repeat, out.now + kStopRepeat);
+}
+
+// Reload: everything applies in place. Removed interfaces first hear
+// metric 16 for every route, so the routers there drop them at once; new
+// ones get a full update; changed metrics go out as a triggered update.
+void Speaker::on_reconfigure(const Reconfigure& next, Out& out) {
+  const auto plan = plan_reload(config_, next.config);
+  const auto before = advertised();
+  if (state_ == State::running && !plan.interfaces_removed.empty()) {
+    std::vector<RouteEntry> all;
+    for (const auto& [prefix, metric] : before)
+      all.push_back(host_route(prefix, kInfinity));
+    for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+      const auto& name = interfaces_[i].name;
+      if (std::find(plan.interfaces_removed.begin(), plan.interfaces_removed.end(), name) ==
+          plan.interfaces_removed.end()) {
+        continue;
+      }
+      out.log(config::LogLevel::info, "rip: " + name + " removed from the config, withdrawing");
+      send_entries(Multicast{interfaces_[i].index}, all, Command::response, out);
+    }
+  }
+  std::vector<InterfaceCounters> counters;
+  for (const auto& iface : next.interfaces) {
+    const auto old = position(iface.index);
+    counters.push_back(old ? counters_[*old] : InterfaceCounters{});
+  }
+  config_ = next.config;
+  interfaces_ = next.interfaces;
+  counters_ = std::move(counters);
+  std::erase_if(neighbors_, [&](const auto& n) { return !position(n.second.interface); });
+  if (state_ != State::running) return;
+
+  for (const auto& name : plan.interfaces_added) {
+    for (const auto& iface : interfaces_) {
+      if (iface.name != name) continue;
+      out.log(config::LogLevel::info, "rip: speaking RIPv2 on " + name);
+      send_entries(Multicast{iface.index}, full_table(), Command::response, out);
+    }
+  }
+  if (plan.metrics_changed) {
+    for (const auto& [prefix, metric] : advertised()) {
+      const auto it = before.find(prefix);
+      if (it == before.end() || it->second != metric) changed_[prefix] = metric;
+    }
+    if (!changed_.empty()) send_triggered(out);
+  }
+  if (plan.update_interval_changed) arm_periodic(out);
 }
 
 std::vector<RouteEntry> Speaker::full_table() const {
@@ -250,14 +323,14 @@ RouteEntry Speaker::host_route(const Prefix& prefix, std::uint32_t metric) {
 
 std::vector<Destination> Speaker::update_destinations() const {
   std::vector<Destination> to;
-  for (std::size_t i = 0; i < interfaces_.size(); ++i)
-    to.push_back(Multicast{i});
+  for (const auto& iface : interfaces_)
+    to.push_back(Multicast{iface.index});
   if (interfaces_.empty()) return to;
   for (const auto& neighbor : config_.neighbors) {
-    std::size_t via = 0;
-    for (std::size_t i = 0; i < interfaces_.size(); ++i) {
-      if (interfaces_[i].on_link(neighbor)) {
-        via = i;
+    unsigned via = interfaces_.front().index;
+    for (const auto& iface : interfaces_) {
+      if (iface.on_link(neighbor)) {
+        via = iface.index;
         break;
       }
     }
@@ -266,18 +339,19 @@ std::vector<Destination> Speaker::update_destinations() const {
   return to;
 }
 
-void Speaker::send_update(const std::vector<RouteEntry>& routes, TimePoint now,
-                          std::vector<Action>& out) {
+void Speaker::send_update(const std::vector<RouteEntry>& routes, Out& out) {
   // RFC 2453 §4: a response carries 1 to 25 entries; with nothing to say we say nothing.
   if (routes.empty()) return;
   for (const auto& to : update_destinations())
     send_entries(to, routes, Command::response, out);
-  for (auto& c : counters_)
-    c.last_update = now;
+  for (auto& c : counters_) {
+    c.last_update = out.now;
+    ++c.updates_sent;
+  }
 }
 
 void Speaker::send_entries(const Destination& to, std::vector<RouteEntry> routes, Command command,
-                           std::vector<Action>& out) {
+                           Out& out) {
   const std::size_t per_packet = max_routes_per_packet(config_.authentication.mode);
   for (std::size_t first = 0; first < routes.size(); first += per_packet) {
     Packet p;
@@ -289,7 +363,7 @@ void Speaker::send_entries(const Destination& to, std::vector<RouteEntry> routes
   }
 }
 
-void Speaker::send_packet(const Destination& to, Packet packet, std::vector<Action>& out) {
+void Speaker::send_packet(const Destination& to, Packet packet, Out& out) {
   const auto& auth = config_.authentication;
   switch (auth.mode) {
     case config::AuthMode::none:
@@ -307,67 +381,66 @@ void Speaker::send_packet(const Destination& to, Packet packet, std::vector<Acti
       break;
     }
   }
-  const std::size_t interface = std::visit([](const auto& d) { return d.interface; }, to);
-  if (interface < counters_.size()) ++counters_[interface].sent;
-  out.push_back(Send{to, encode(packet, auth.key)});
+  const unsigned interface = std::visit([](const auto& d) { return d.interface; }, to);
+  if (const auto i = position(interface)) ++counters_[*i].sent;
+  out.push(Send{to, encode(packet, auth.key)});
 }
 
-void Speaker::drop(std::size_t interface, std::string_view reason, const std::string& detail,
-                   std::vector<Action>& out) {
-  ++counters_[interface].dropped[std::string(reason)];
-  out.push_back(Log{config::LogLevel::warn,
-                    "rip: " + interfaces_[interface].name +
-                        ": dropped packet: " + std::string(reason) + ": " + detail,
-                    "rip:" + interfaces_[interface].name + ":" + std::string(reason)});
+void Speaker::drop(std::size_t interface, std::string_view reason, std::string_view detail,
+                   Out& out) {
+  counters_[interface].packets.add_dropped(reason);
+  out.push(core::drop_log("rip: " + interfaces_[interface].name, reason, detail));
 }
 
-void Speaker::on_packet(const PacketReceived& received, TimePoint now, std::vector<Action>& out) {
-  if (state_ != State::running || received.interface >= interfaces_.size()) return;
-  const auto& iface = interfaces_[received.interface];
+void Speaker::on_packet(const PacketReceived& received, Out& out) {
+  const auto i = position(received.interface);
+  if (state_ != State::running || !i) return;
+  const auto& iface = interfaces_[*i];
+  ++counters_[*i].packets.received;
   const std::string from =
       "from " + received.source.to_string() + ":" + std::to_string(received.source_port);
   if (received.source == iface.address) {
-    // Our own multicast, looped back by another socket on the same link.
-    ++counters_[received.interface].dropped["own_packet"];
+    // Our own multicast, looped back by another socket on the same link:
+    // counted, not worth a log line.
+    counters_[*i].packets.add_dropped("own_packet");
     return;
   }
   // RFC 2453 §3.9.2: "the datagram's IPv4 source address should be checked to
   // see whether the datagram is from a valid neighbor; the source of the
   // datagram must be on a directly-connected network".
   if (!iface.on_link(received.source)) {
-    drop(received.interface, "non_neighbor", from + " is not on " + iface.name + "'s subnet", out);
+    drop(*i, "not_on_link", from + " is not on " + iface.name + "'s subnet", out);
     return;
   }
   const auto decoded = decode(received.bytes);
   if (const auto* failure = std::get_if<DecodeFailure>(&decoded)) {
-    drop(received.interface, to_string(failure->error), from + ": " + failure->message, out);
+    drop(*i, to_string(failure->error), from + ": " + failure->message, out);
     return;
   }
   const auto& packet = std::get<Packet>(decoded);
   if (packet.version != kVersion) {
     // We speak RIPv2 only (RFC 2453 §5.1 "RIP-2 only" receive control).
-    drop(received.interface, "bad_version", from + ": version " + std::to_string(packet.version),
-         out);
+    drop(*i, "bad_version", from + ": version " + std::to_string(packet.version), out);
     return;
   }
   // RFC 2453 §4.1: with authentication configured, unauthenticated packets
   // are ignored; RFC 2082 §3.2.2: so are packets whose digest is wrong.
   if (const auto error = verify_auth(packet, received.bytes, config_.authentication);
       error != AuthError::none) {
-    drop(received.interface, to_string(error), from, out);
+    drop(*i, to_string(error), from, out);
     return;
   }
   // RFC 2453 §3.9.2: "The Response must be ignored if it is not from the RIP port."
   if (packet.command == Command::response && received.source_port != kPort) {
-    drop(received.interface, "bad_source_port", from, out);
+    drop(*i, "bad_source_port", from, out);
     return;
   }
-  ++counters_[received.interface].received;
+  ++counters_[*i].packets.accepted;
   if (received.source_port == kPort) {
     auto& neighbor = neighbors_[received.source];
     neighbor.interface = received.interface;
     ++neighbor.packets;
-    neighbor.last_heard = now;
+    neighbor.last_heard = out.now;
     if (const auto* md5 = std::get_if<Md5Auth>(&packet.auth)) {
       // RFC 2082 §3.2.2 would drop a decreasing sequence number; a restarted
       // router starts again low, so we count it and accept the packet.
@@ -376,13 +449,15 @@ void Speaker::on_packet(const PacketReceived& received, TimePoint now, std::vect
       }
       neighbor.last_sequence = md5->sequence;
     }
-    if (packet.command == Command::response) neighbor.routes = packet.entries.size();
+    if (packet.command == Command::response) {
+      neighbor.routes = packet.entries.size();
+      ++counters_[*i].updates_received;
+    }
   }
   if (packet.command == Command::request) answer_request(packet, received, out);
 }
 
-void Speaker::answer_request(const Packet& request, const PacketReceived& from,
-                             std::vector<Action>& out) {
+void Speaker::answer_request(const Packet& request, const PacketReceived& from, Out& out) {
   // RFC 2453 §3.9.1: answers go straight back to the requester's address and port.
   const Destination to = Unicast{from.interface, from.source, from.source_port};
   if (request.is_whole_table_request()) {
@@ -409,8 +484,8 @@ std::string_view to_string(TimerId timer) {
       return "update";
     case TimerId::triggered_update:
       return "triggered_update";
-    case TimerId::shutdown_repeat:
-      return "shutdown_repeat";
+    case TimerId::stop_repeat:
+      return "stop_repeat";
   }
   return "unknown";
 }

@@ -1,7 +1,8 @@
 // The RIPv2 speaker of a host (RFC 2453): announces the bus's prefixes as /32
 // routes, answers requests, and listens to its neighbours only to count and
-// validate what they send. Nothing heard is ever installed. Sans-IO: events
-// in, actions out; the session layer owns sockets, timers and the clock.
+// validate what they send. Nothing heard is ever installed. Sans-IO in the
+// shared vocabulary (core/sans_io.hpp): events in, actions out; the session
+// layer owns sockets, timers and the clock.
 #pragma once
 
 #include <chrono>
@@ -16,22 +17,24 @@
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
+#include "core/drops.hpp"
+#include "core/sans_io.hpp"
 #include "rip/packet.hpp"
 #include "util/prefix.hpp"
 
 namespace anycastd::rip {
 
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
+using core::Clock;
+using core::TimePoint;
 
 enum class TimerId : std::uint8_t {
   update,            // RFC 2453 §3.8: the periodic ("30-second") update
   triggered_update,  // RFC 2453 §3.10.1: end of the hold after a triggered update
-  shutdown_repeat,   // the repeat of the final metric-16 update
+  stop_repeat,       // the repeat of the final metric-16 update
 };
-inline constexpr std::size_t kTimerCount = 3;
 
-// One configured interface as the session found it on the host.
+// One configured interface as the session found it on the host. Events and
+// actions name it by its kernel index.
 struct InterfaceInfo {
   std::string name;
   unsigned index = 0;  // kernel ifindex
@@ -39,34 +42,38 @@ struct InterfaceInfo {
   std::uint8_t prefix_length = 32;
 
   bool on_link(const IpAddress& other) const;
+  bool operator==(const InterfaceInfo&) const = default;
 };
 
 // ---- events ----
-struct Start {};
-struct TimerFired {
-  TimerId timer = TimerId::update;
-};
+using Start = core::Start;
+using Stop = core::Stop;
+using TimerExpired = core::TimerExpired<TimerId>;
 struct RouteChanged {
   Prefix prefix;
   core::RouteAction action = core::RouteAction::withdraw;
 };
 struct PacketReceived {
-  std::size_t interface = 0;  // position in the speaker's interface list
+  unsigned interface = 0;  // kernel ifindex of the arrival interface
   IpAddress source;
   std::uint16_t source_port = kPort;
   std::vector<std::uint8_t> bytes;
 };
-struct Shutdown {};
-using Event = std::variant<Start, TimerFired, RouteChanged, PacketReceived, Shutdown>;
+// New settings (reload), with the interfaces the session found for them.
+struct Reconfigure {
+  config::RipConfig config;
+  std::vector<InterfaceInfo> interfaces;
+};
+using Event = std::variant<Start, Stop, TimerExpired, RouteChanged, PacketReceived, Reconfigure>;
 
 // ---- actions ----
 // 224.0.0.9:520 out of an interface (RFC 2453 §4: "IP multicast address 224.0.0.9").
 struct Multicast {
-  std::size_t interface = 0;
+  unsigned interface = 0;
   friend bool operator==(const Multicast&, const Multicast&) = default;
 };
 struct Unicast {
-  std::size_t interface = 0;
+  unsigned interface = 0;
   IpAddress address;
   std::uint16_t port = kPort;
   friend bool operator==(const Unicast&, const Unicast&) = default;
@@ -77,28 +84,24 @@ struct Send {
   Destination to;
   std::vector<std::uint8_t> bytes;
 };
-struct ArmTimer {
-  TimerId timer = TimerId::update;
-  TimePoint at;
-};
-struct Log {
-  config::LogLevel level = config::LogLevel::info;
-  std::string text;
-  std::string rate_key;  // non-empty: a repeatable line the session rate-limits by this key
-};
-struct Done {};
-using Action = std::variant<Send, ArmTimer, Log, Done>;
+using ArmTimer = core::ArmTimer<TimerId>;
+using CancelTimer = core::CancelTimer<TimerId>;
+using Log = core::Log;
+using Stopped = core::Stopped;
+using Action = std::variant<Send, ArmTimer, CancelTimer, Log, Stopped>;
+using Out = core::Output<Action>;
 
 // ---- counters, for status ----
 struct InterfaceCounters {
-  std::uint64_t sent = 0;                        // packets
-  std::uint64_t received = 0;                    // valid packets
-  std::optional<TimePoint> last_update;          // our last full or triggered update
-  std::map<std::string, std::uint64_t> dropped;  // reason -> packets
+  core::PacketCounters packets;          // received = accepted + dropped, by reason
+  std::uint64_t sent = 0;                // packets
+  std::uint64_t updates_sent = 0;        // full and triggered updates (responses)
+  std::uint64_t updates_received = 0;    // accepted responses from neighbours
+  std::optional<TimePoint> last_update;  // our last full or triggered update
 };
 
 struct NeighborCounters {
-  std::size_t interface = 0;
+  unsigned interface = 0;
   std::uint64_t packets = 0;
   std::size_t routes = 0;  // route entries in its last response
   TimePoint last_heard;
@@ -114,6 +117,18 @@ struct SpeakerOptions {
   std::uint32_t poison_repeats = 4;
 };
 
+// What a reload changes. RIP has no sessions to keep: everything applies in
+// place; only the interfaces' sockets come and go.
+struct ReloadPlan {
+  std::vector<std::string> interfaces_added;
+  std::vector<std::string> interfaces_removed;  // get metric 16 for every route first
+  bool metrics_changed = false;                 // metric, degraded_metric: triggered update
+  bool update_interval_changed = false;         // the periodic timer is re-armed
+  bool neighbors_changed = false;               // unicast destinations, from the next update
+  bool authentication_changed = false;          // packets from now on
+};
+ReloadPlan plan_reload(const config::RipConfig& old, const config::RipConfig& next);
+
 class Speaker {
  public:
   Speaker(config::RipConfig config, std::vector<InterfaceInfo> interfaces,
@@ -121,7 +136,9 @@ class Speaker {
 
   std::vector<Action> handle(const Event& event, TimePoint now);
 
+  const config::RipConfig& config() const { return config_; }
   const std::vector<InterfaceInfo>& interfaces() const { return interfaces_; }
+  // Per interface, in the order of interfaces().
   const std::vector<InterfaceCounters>& interface_counters() const { return counters_; }
   const std::map<IpAddress, NeighborCounters>& neighbors() const { return neighbors_; }
   // What we announce: prefix -> metric (withdrawn prefixes still being
@@ -130,26 +147,28 @@ class Speaker {
   bool running() const { return state_ == State::running; }
 
  private:
-  enum class State : std::uint8_t { idle, running, shutting_down, stopped };
+  enum class State : std::uint8_t { idle, running, stopping, stopped };
 
-  void on_start(TimePoint now, std::vector<Action>& out);
-  void on_timer(TimerId timer, TimePoint now, std::vector<Action>& out);
-  void on_route_changed(const RouteChanged& change, TimePoint now, std::vector<Action>& out);
-  void on_packet(const PacketReceived& packet, TimePoint now, std::vector<Action>& out);
-  void on_shutdown(TimePoint now, std::vector<Action>& out);
+  void on_start(Out& out);
+  void on_stop(Out& out);
+  void on_timer(TimerId timer, Out& out);
+  void on_route_changed(const RouteChanged& change, Out& out);
+  void on_packet(const PacketReceived& packet, Out& out);
+  void on_reconfigure(const Reconfigure& next, Out& out);
 
-  void answer_request(const Packet& request, const PacketReceived& from, std::vector<Action>& out);
-  void drop(std::size_t interface, std::string_view reason, const std::string& detail,
-            std::vector<Action>& out);
+  // Position of the interface with kernel index `index`, if it is ours.
+  std::optional<std::size_t> position(unsigned index) const;
+  void answer_request(const Packet& request, const PacketReceived& from, Out& out);
+  void drop(std::size_t interface, std::string_view reason, std::string_view detail, Out& out);
 
   // Full table (periodic, whole-table answer) and changed-routes (triggered) updates.
   std::vector<RouteEntry> full_table() const;
-  void send_update(const std::vector<RouteEntry>& routes, TimePoint now, std::vector<Action>& out);
-  void send_triggered(TimePoint now, std::vector<Action>& out);
+  void send_update(const std::vector<RouteEntry>& routes, Out& out);
+  void send_triggered(Out& out);
   void send_entries(const Destination& to, std::vector<RouteEntry> routes, Command command,
-                    std::vector<Action>& out);
-  void send_packet(const Destination& to, Packet packet, std::vector<Action>& out);
-  void arm_periodic(TimePoint now, std::vector<Action>& out);
+                    Out& out);
+  void send_packet(const Destination& to, Packet packet, Out& out);
+  void arm_periodic(Out& out);
   std::vector<Destination> update_destinations() const;
 
   std::uint32_t metric_of(core::RouteAction action) const;
@@ -162,12 +181,11 @@ class Speaker {
   std::mt19937_64 rng_;
   std::uint32_t md5_sequence_;
 
-  std::map<Prefix, std::uint32_t> routes_;    // announced or degraded, with metric
-  std::map<Prefix, std::uint32_t> poisoned_;  // withdrawn: periodic updates left
-  std::map<Prefix, std::uint32_t> changed_;   // awaiting a triggered update: metric
+  std::map<Prefix, core::RouteAction> actions_;  // announced or degraded, as the bus says
+  std::map<Prefix, std::uint32_t> poisoned_;     // withdrawn: periodic updates left
+  std::map<Prefix, std::uint32_t> changed_;      // awaiting a triggered update: metric
   std::optional<TimePoint> triggered_hold_until_;
-  bool triggered_timer_armed_ = false;
-  std::uint32_t shutdown_sends_left_ = 0;
+  std::uint32_t stop_sends_left_ = 0;
 
   std::vector<InterfaceCounters> counters_;
   std::map<IpAddress, NeighborCounters> neighbors_;

@@ -199,9 +199,20 @@ class Anycastd:
         self.config = self.workdir / f"{name}.toml"
         self.log = self.workdir / f"{name}.log"
         self.socket = self.workdir / f"{name}.sock"
-        self.config.write_text(config_text.replace("@SOCKET@", str(self.socket))
-                               .replace("@STATE@", str(self.workdir / f"{name}.state.json")))
+        self.state = self.workdir / f"{name}.state.json"
+        self.write_config(config_text)
         self.proc = None
+
+    def write_config(self, config_text):
+        """Writes the config, with @SOCKET@ and @STATE@ for the test's paths."""
+        self.config.write_text(config_text.replace("@SOCKET@", str(self.socket))
+                               .replace("@STATE@", str(self.state)))
+
+    def reload(self, config_text):
+        """Writes a new config and reloads it (`anycastctl reload`, which
+        waits for the result); returns the CompletedProcess."""
+        self.write_config(config_text)
+        return self.ctl("reload")
 
     def start(self):
         self.proc = self.ns.popen(ANYCASTD, "-c", self.config, log=self.log)

@@ -86,6 +86,19 @@ TEST(RenderStatus, OspfAndBgpDetails) {
             "ospf: LSDB 4 LSAs (limit 100000), our router-LSA 0x80000003\n");
 }
 
+TEST(RenderStatus, NonZeroDropsByReason) {
+  const auto status = json::parse(R"({"version":"0.1.0","protocols":{
+    "rip":{"received":12,"accepted":9,"dropped":{"bad_version":1,"not_on_link":2,"own_packet":0},
+           "interfaces":[{"name":"eth1","sent":4,"received":12}]},
+    "ospf":{"received":5,"accepted":5,"dropped":{}}}})");
+  EXPECT_EQ(render_status(status),
+            "anycastd 0.1.0\n"
+            "no services configured\n"
+            "ospf: enabled\n"
+            "rip: eth1 sent 4 received 12\n"
+            "rip: dropped 3 of 12 packets received (bad_version 1, not_on_link 2)\n");
+}
+
 TEST(FormatSeconds, PicksTwoUnits) {
   EXPECT_EQ(format_seconds(-3), "0s");
   EXPECT_EQ(format_seconds(0), "0s");

@@ -286,5 +286,29 @@ TEST(RipPacket, RejectsBadAuthentication) {
   EXPECT_EQ(decode_error(only), DecodeError::bad_auth);
 }
 
+// Every truncation of a valid packet of each kind (request, response, text
+// and MD5 authentication, all captured from FRR) is an error, never a crash
+// (the ASan build also checks libstdc++'s assertions). RIP has no length
+// field: a cut at an entry boundary of an unauthenticated packet is a valid
+// packet with fewer entries; an MD5 packet's length field makes any cut wrong.
+TEST(RipPacket, EveryTruncationIsAnError) {
+  for (const auto& packet : {kFrrRequest, kFrrResponse, kFrrTextResponse, kFrrMd5Response}) {
+    const auto whole = decode(packet);
+    ASSERT_TRUE(std::holds_alternative<Packet>(whole));
+    const bool md5 = std::holds_alternative<Md5Auth>(std::get<Packet>(whole).auth);
+    for (std::size_t n = 0; n < packet.size(); ++n) {
+      const auto result = decode(std::span(packet).first(n));
+      const bool whole_entries =
+          n >= kHeaderSize + kEntrySize && (n - kHeaderSize) % kEntrySize == 0;
+      if (whole_entries && !md5 && std::holds_alternative<Packet>(result)) {
+        const auto& cut = std::get<Packet>(result);
+        EXPECT_LT(cut.entries.size(), std::get<Packet>(whole).entries.size()) << n << " bytes";
+        continue;
+      }
+      EXPECT_TRUE(std::holds_alternative<DecodeFailure>(result)) << n << " bytes";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace anycastd::rip

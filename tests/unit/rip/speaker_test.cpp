@@ -35,9 +35,9 @@ std::vector<ArmTimer> arms(const std::vector<Action>& actions) {
   return out;
 }
 
-bool has_done(const std::vector<Action>& actions) {
+bool has_stopped(const std::vector<Action>& actions) {
   for (const auto& a : actions) {
-    if (std::holds_alternative<Done>(a)) return true;
+    if (std::holds_alternative<Stopped>(a)) return true;
   }
   return false;
 }
@@ -64,7 +64,7 @@ std::map<Prefix, std::uint32_t> routes_to(const std::vector<Send>& sent, const D
   return out;
 }
 
-const Destination kMulticast = Multicast{0};
+const Destination kMulticast = Multicast{3};
 const Prefix kDns = pfx("198.19.224.2/32");
 const Prefix kNtp = pfx("198.19.224.3/32");
 
@@ -100,11 +100,11 @@ class RipSpeakerTest : public ::testing::Test {
   std::vector<Action> receive(const Packet& p, std::string_view from = "198.18.5.1",
                               std::uint16_t port = kPort, std::string_view key = {},
                               TimePoint now = t0) {
-    return run(PacketReceived{0, ip(from), port, encode(p, key)}, now);
+    return run(PacketReceived{3, ip(from), port, encode(p, key)}, now);
   }
 
   std::uint64_t dropped(const std::string& reason) const {
-    const auto& d = speaker->interface_counters()[0].dropped;
+    const auto& d = speaker->interface_counters()[0].packets.dropped;
     const auto it = d.find(reason);
     return it == d.end() ? 0 : it->second;
   }
@@ -151,7 +151,7 @@ TEST_F(RipSpeakerTest, PeriodicUpdateJitterStaysWithinBounds) {
     TimePoint now = t0;
     for (int i = 0; i < 10; ++i) {
       now += 31s;
-      const auto actions = run(TimerFired{TimerId::update}, now);
+      const auto actions = run(TimerExpired{TimerId::update}, now);
       EXPECT_EQ(routes_to(sends(actions), kMulticast),
                 (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
       const auto timers = arms(actions);
@@ -204,7 +204,7 @@ TEST_F(RipSpeakerTest, BurstOfChangesIsHeldOneToFiveSeconds) {
   const auto third = announce(kDns, t + 200ms, core::RouteAction::degrade);
   EXPECT_TRUE(sends(third).empty());
   EXPECT_TRUE(arms(third).empty());
-  const auto fired = run(TimerFired{TimerId::triggered_update}, timers[0].at);
+  const auto fired = run(TimerExpired{TimerId::triggered_update}, timers[0].at);
   EXPECT_EQ(routes_to(sends(fired), kMulticast),
             (std::map<Prefix, std::uint32_t>{{kDns, 8}, {kNtp, 1}}));
   // Long after the hold, the next change goes out at once again.
@@ -227,12 +227,12 @@ TEST_F(RipSpeakerTest, WithdrawIsPoisonedThenForgotten) {
   EXPECT_EQ(routes_to(sends(actions), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 16}}));
   TimePoint now = t0 + 30s;
   for (int i = 0; i < 4; ++i, now += 30s) {
-    const auto periodic = run(TimerFired{TimerId::update}, now);
+    const auto periodic = run(TimerExpired{TimerId::update}, now);
     EXPECT_EQ(routes_to(sends(periodic), kMulticast),
               (std::map<Prefix, std::uint32_t>{{kDns, 16}, {kNtp, 1}}))
         << "periodic update " << i;
   }
-  const auto later = run(TimerFired{TimerId::update}, now);
+  const auto later = run(TimerExpired{TimerId::update}, now);
   EXPECT_EQ(routes_to(sends(later), kMulticast), (std::map<Prefix, std::uint32_t>{{kNtp, 1}}));
   // Withdrawing what is not announced says nothing.
   EXPECT_TRUE(sends(announce(kDns, now + 10s, core::RouteAction::withdraw)).empty());
@@ -250,7 +250,7 @@ TEST_F(RipSpeakerTest, DegradeUsesDegradedMetric) {
   start_with({kDns});
   const auto degraded = announce(kDns, t0 + 10s, core::RouteAction::degrade);
   EXPECT_EQ(routes_to(sends(degraded), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 8}}));
-  const auto periodic = run(TimerFired{TimerId::update}, t0 + 30s);
+  const auto periodic = run(TimerExpired{TimerId::update}, t0 + 30s);
   EXPECT_EQ(routes_to(sends(periodic), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 8}}));
   const auto healthy = announce(kDns, t0 + 40s);
   EXPECT_EQ(routes_to(sends(healthy), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
@@ -265,7 +265,7 @@ TEST_F(RipSpeakerTest, UpdatesAlsoGoToConfiguredNeighbors) {
   config.neighbors = {ip("198.18.5.1")};
   const auto sent = sends(start_with({kDns}));
   ASSERT_EQ(sent.size(), 2u);
-  const Destination unicast = Unicast{0, ip("198.18.5.1"), kPort};
+  const Destination unicast = Unicast{3, ip("198.18.5.1"), kPort};
   EXPECT_EQ(routes_to(sent, kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
   EXPECT_EQ(routes_to(sent, unicast), (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
 }
@@ -274,11 +274,11 @@ TEST_F(RipSpeakerTest, AnswersWholeTableRequestToRequesterPort) {
   start_with({kDns, kNtp});
   for (std::uint16_t port : {kPort, std::uint16_t{40000}}) {
     const auto sent = sends(receive(whole_table_request(), "198.18.5.1", port));
-    const Destination back = Unicast{0, ip("198.18.5.1"), port};
+    const Destination back = Unicast{3, ip("198.18.5.1"), port};
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(routes_to(sent, back), (std::map<Prefix, std::uint32_t>{{kDns, 1}, {kNtp, 1}}));
   }
-  EXPECT_EQ(speaker->interface_counters()[0].received, 2u);
+  EXPECT_EQ(speaker->interface_counters()[0].packets.accepted, 2u);
 }
 
 TEST_F(RipSpeakerTest, AnswersSpecificRequest) {
@@ -289,7 +289,7 @@ TEST_F(RipSpeakerTest, AnswersSpecificRequest) {
   request.entries = {rte(kDns, 0), rte(kNtp, 0), rte(pfx("198.19.224.9/32"), 0)};
   const auto sent = sends(receive(request, "198.18.5.7", 33000));
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(sent[0].to, (Destination{Unicast{0, ip("198.18.5.7"), 33000}}));
+  EXPECT_EQ(sent[0].to, (Destination{Unicast{3, ip("198.18.5.7"), 33000}}));
   const Packet answer = packet_of(sent[0]);
   EXPECT_EQ(answer.command, Command::response);
   ASSERT_EQ(answer.entries.size(), 3u);
@@ -308,7 +308,7 @@ TEST_F(RipSpeakerTest, ResponsesAreCountedPerNeighborNeverInstalled) {
   EXPECT_EQ(n.packets, 1u);
   EXPECT_EQ(n.routes, 2u);
   EXPECT_EQ(n.last_heard, t0 + 3s);
-  EXPECT_EQ(speaker->interface_counters()[0].received, 1u);
+  EXPECT_EQ(speaker->interface_counters()[0].packets.accepted, 1u);
   EXPECT_EQ(speaker->advertised(), (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
 }
 
@@ -317,7 +317,7 @@ TEST_F(RipSpeakerTest, DropsAndCountsBadPackets) {
   const Packet good = response({rte(pfx("198.18.1.0/24"), 1)});
   // RFC 2453 §3.9.2: not from a directly connected network.
   receive(good, "203.0.113.1");
-  EXPECT_EQ(dropped("non_neighbor"), 1u);
+  EXPECT_EQ(dropped("not_on_link"), 1u);
   // RFC 2453 §3.9.2: responses come from port 520.
   receive(good, "198.18.5.1", 1234);
   EXPECT_EQ(dropped("bad_source_port"), 1u);
@@ -329,11 +329,11 @@ TEST_F(RipSpeakerTest, DropsAndCountsBadPackets) {
   EXPECT_EQ(dropped("bad_version"), 1u);
   auto bytes = encode(good);
   bytes.push_back(0);
-  run(PacketReceived{0, ip("198.18.5.1"), kPort, bytes});
+  run(PacketReceived{3, ip("198.18.5.1"), kPort, bytes});
   EXPECT_EQ(dropped("bad_length"), 1u);
   bytes = encode(good);
   bytes[23] = 17;
-  run(PacketReceived{0, ip("198.18.5.1"), kPort, bytes});
+  run(PacketReceived{3, ip("198.18.5.1"), kPort, bytes});
   EXPECT_EQ(dropped("bad_metric"), 1u);
   // Authentication we did not ask for.
   Packet authenticated = good;
@@ -348,8 +348,96 @@ TEST_F(RipSpeakerTest, DropsAndCountsBadPackets) {
   // Our own packet is ignored quietly.
   EXPECT_TRUE(receive(good, "198.18.5.2").empty());
   EXPECT_EQ(dropped("own_packet"), 1u);
-  EXPECT_EQ(speaker->interface_counters()[0].received, 0u);
+  EXPECT_EQ(speaker->interface_counters()[0].packets.accepted, 0u);
   EXPECT_TRUE(speaker->neighbors().empty());
+  // Every packet is accepted or dropped for one reason.
+  const auto& c = speaker->interface_counters()[0].packets;
+  EXPECT_EQ(c.received, 7u);
+  EXPECT_EQ(c.received, c.accepted + c.dropped_total());
+}
+
+TEST_F(RipSpeakerTest, EveryPacketIsAcceptedOrDroppedOnce) {
+  start_with({kDns});
+  const Packet good = response({rte(pfx("198.18.1.0/24"), 1)});
+  receive(good);
+  receive(whole_table_request());
+  receive(good, "203.0.113.1");
+  auto bytes = encode(good);
+  bytes.resize(10);
+  run(PacketReceived{3, ip("198.18.5.1"), kPort, bytes});
+  // A packet on an interface that is not ours is not counted on any.
+  run(PacketReceived{99, ip("198.18.5.1"), kPort, encode(good)});
+  const auto& c = speaker->interface_counters()[0];
+  EXPECT_EQ(c.packets.received, 4u);
+  EXPECT_EQ(c.packets.accepted, 2u);
+  EXPECT_EQ(c.packets.dropped_total(), 2u);
+  EXPECT_EQ(c.updates_received, 1u);
+}
+
+TEST(RipReloadPlan, EverythingAppliesInPlace) {
+  config::RipConfig old;
+  old.interfaces = {"eth1", "eth2"};
+  auto next = old;
+  EXPECT_EQ(plan_reload(old, next).interfaces_added.size(), 0u);
+  next.interfaces = {"eth2", "eth3"};
+  next.metric = 2;
+  next.update_interval = std::chrono::seconds(10);
+  next.neighbors = {ip("198.18.5.9")};
+  next.authentication = {config::AuthMode::text, 0, "pw"};
+  const auto plan = plan_reload(old, next);
+  EXPECT_EQ(plan.interfaces_added, std::vector<std::string>{"eth3"});
+  EXPECT_EQ(plan.interfaces_removed, std::vector<std::string>{"eth1"});
+  EXPECT_TRUE(plan.metrics_changed);
+  EXPECT_TRUE(plan.update_interval_changed);
+  EXPECT_TRUE(plan.neighbors_changed);
+  EXPECT_TRUE(plan.authentication_changed);
+  auto degraded = old;
+  degraded.degraded_metric = 12;
+  EXPECT_TRUE(plan_reload(old, degraded).metrics_changed);
+  EXPECT_FALSE(plan_reload(old, degraded).update_interval_changed);
+}
+
+TEST_F(RipSpeakerTest, ReloadWithNewMetricsSendsATriggeredUpdate) {
+  start_with({kDns, kNtp});
+  announce(kNtp, t0, core::RouteAction::degrade);
+  auto next = config;
+  next.metric = 3;
+  const auto actions = run(Reconfigure{next, {{"eth1", 3, ip("198.18.5.2"), 24}}}, t0 + 10s);
+  // Only the route whose metric changed; the degraded one keeps 8.
+  EXPECT_EQ(routes_to(sends(actions), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 3}}));
+  EXPECT_EQ(speaker->advertised(), (std::map<Prefix, std::uint32_t>{{kDns, 3}, {kNtp, 8}}));
+  EXPECT_TRUE(arms(actions).empty());
+}
+
+TEST_F(RipSpeakerTest, ReloadAddsAndRemovesInterfaces) {
+  start_with({kDns});
+  receive(response({rte(pfx("198.18.1.0/24"), 1)}));
+  auto next = config;
+  next.interfaces = {"eth2"};
+  const auto actions = run(Reconfigure{next, {{"eth2", 4, ip("198.18.6.2"), 24}}}, t0 + 1s);
+  // eth1 hears metric 16 for everything, eth2 the full table.
+  EXPECT_EQ(routes_to(sends(actions), kMulticast),
+            (std::map<Prefix, std::uint32_t>{{kDns, kInfinity}}));
+  EXPECT_EQ(routes_to(sends(actions), Destination{Multicast{4}}),
+            (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
+  ASSERT_EQ(speaker->interfaces().size(), 1u);
+  EXPECT_EQ(speaker->interfaces()[0].name, "eth2");
+  EXPECT_TRUE(speaker->neighbors().empty());
+  // Later updates go to eth2 only.
+  const auto periodic = sends(run(TimerExpired{TimerId::update}, t0 + 40s));
+  ASSERT_EQ(periodic.size(), 1u);
+  EXPECT_EQ(periodic[0].to, (Destination{Multicast{4}}));
+}
+
+TEST_F(RipSpeakerTest, ReloadWithNewUpdateIntervalRearmsThePeriodicTimer) {
+  start_with({kDns});
+  auto next = config;
+  next.update_interval = std::chrono::seconds(6);
+  const auto timers = arms(run(Reconfigure{next, {{"eth1", 3, ip("198.18.5.2"), 24}}}, t0 + 1s));
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0].timer, TimerId::update);
+  EXPECT_GE(timers[0].at, t0 + 1s + 5s);
+  EXPECT_LE(timers[0].at, t0 + 1s + 7s);
 }
 
 TEST_F(RipSpeakerTest, Md5AuthenticatedUpdatesAndSequenceNumbers) {
@@ -364,7 +452,7 @@ TEST_F(RipSpeakerTest, Md5AuthenticatedUpdatesAndSequenceNumbers) {
   EXPECT_EQ(md5.sequence, 1000u);
   EXPECT_EQ(md5.auth_data_len, kMd5AuthDataLenCompat);
   EXPECT_EQ(verify_auth(p, sent[0].bytes, config.authentication), AuthError::none);
-  const auto next = sends(run(TimerFired{TimerId::update}, t0 + 30s));
+  const auto next = sends(run(TimerExpired{TimerId::update}, t0 + 30s));
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(std::get<Md5Auth>(packet_of(next[0]).auth).sequence, 1001u);
 }
@@ -382,7 +470,7 @@ TEST_F(RipSpeakerTest, Md5AuthenticationOfReceivedPackets) {
     return p;
   };
   receive(with_seq(10), "198.18.5.1", kPort, "secret");
-  EXPECT_EQ(speaker->interface_counters()[0].received, 1u);
+  EXPECT_EQ(speaker->interface_counters()[0].packets.accepted, 1u);
   receive(with_seq(11), "198.18.5.1", kPort, "wrong");
   EXPECT_EQ(dropped("auth_bad_digest"), 1u);
   receive(with_seq(11, 2), "198.18.5.1", kPort, "secret");
@@ -392,7 +480,7 @@ TEST_F(RipSpeakerTest, Md5AuthenticationOfReceivedPackets) {
   // A sequence number going backwards (a restarted peer, or a replay) is
   // accepted and counted.
   receive(with_seq(5), "198.18.5.1", kPort, "secret");
-  EXPECT_EQ(speaker->interface_counters()[0].received, 2u);
+  EXPECT_EQ(speaker->interface_counters()[0].packets.accepted, 2u);
   const auto& n = speaker->neighbors().at(ip("198.18.5.1"));
   EXPECT_EQ(n.old_sequence, 1u);
   EXPECT_EQ(n.last_sequence, 5u);
@@ -408,7 +496,7 @@ TEST_F(RipSpeakerTest, TextAuthentication) {
   Packet p = response({rte(pfx("198.18.1.0/24"), 1)});
   p.auth = text_auth("secret");
   receive(p);
-  EXPECT_EQ(speaker->interface_counters()[0].received, 1u);
+  EXPECT_EQ(speaker->interface_counters()[0].packets.accepted, 1u);
   p.auth = text_auth("guess");
   receive(p);
   EXPECT_EQ(dropped("auth_wrong_password"), 1u);
@@ -440,49 +528,49 @@ TEST_F(RipSpeakerTest, ManyRoutesAreSplitIntoPackets) {
   EXPECT_EQ(packet_of(md5[2]).entries.size(), 14u);
 }
 
-TEST_F(RipSpeakerTest, ShutdownPoisonsEverythingTwiceThenDone) {
+TEST_F(RipSpeakerTest, StopPoisonsEverythingTwiceThenDone) {
   start_with({kDns, kNtp});
   announce(kNtp, t0 + 1s, core::RouteAction::degrade);
-  const auto first = run(Shutdown{}, t0 + 10s);
+  const auto first = run(Stop{}, t0 + 10s);
   EXPECT_EQ(routes_to(sends(first), kMulticast),
             (std::map<Prefix, std::uint32_t>{{kDns, 16}, {kNtp, 16}}));
-  EXPECT_FALSE(has_done(first));
+  EXPECT_FALSE(has_stopped(first));
   const auto timers = arms(first);
   ASSERT_EQ(timers.size(), 1u);
-  EXPECT_EQ(timers[0].timer, TimerId::shutdown_repeat);
+  EXPECT_EQ(timers[0].timer, TimerId::stop_repeat);
   EXPECT_LE(timers[0].at, t0 + 10s + 500ms);
   // Nothing else goes out while shutting down.
-  EXPECT_TRUE(run(TimerFired{TimerId::update}, t0 + 10s + 50ms).empty());
+  EXPECT_TRUE(run(TimerExpired{TimerId::update}, t0 + 10s + 50ms).empty());
   EXPECT_TRUE(sends(announce(kDns, t0 + 10s + 60ms)).empty());
-  const auto second = run(TimerFired{TimerId::shutdown_repeat}, timers[0].at);
+  const auto second = run(TimerExpired{TimerId::stop_repeat}, timers[0].at);
   EXPECT_EQ(routes_to(sends(second), kMulticast),
             (std::map<Prefix, std::uint32_t>{{kDns, 16}, {kNtp, 16}}));
-  EXPECT_TRUE(has_done(second));
+  EXPECT_TRUE(has_stopped(second));
   EXPECT_FALSE(speaker->running());
   EXPECT_EQ(speaker->advertised(), (std::map<Prefix, std::uint32_t>{{kDns, 16}, {kNtp, 16}}));
-  EXPECT_TRUE(run(Shutdown{}, t0 + 11s).empty());
+  EXPECT_TRUE(run(Stop{}, t0 + 11s).empty());
 }
 
-TEST_F(RipSpeakerTest, ShutdownIncludesPoisonedRoutes) {
+TEST_F(RipSpeakerTest, StopIncludesPoisonedRoutes) {
   start_with({kDns});
   announce(kDns, t0 + 1s, core::RouteAction::withdraw);
-  EXPECT_EQ(routes_to(sends(run(Shutdown{}, t0 + 2s)), kMulticast),
+  EXPECT_EQ(routes_to(sends(run(Stop{}, t0 + 2s)), kMulticast),
             (std::map<Prefix, std::uint32_t>{{kDns, 16}}));
 }
 
-TEST_F(RipSpeakerTest, ShutdownWithNothingAnnouncedIsDoneAtOnce) {
+TEST_F(RipSpeakerTest, StopWithNothingAnnouncedIsDoneAtOnce) {
   start_with({});
-  const auto actions = run(Shutdown{});
+  const auto actions = run(Stop{});
   EXPECT_TRUE(sends(actions).empty());
-  EXPECT_TRUE(has_done(actions));
+  EXPECT_TRUE(has_stopped(actions));
   make();
-  EXPECT_TRUE(has_done(run(Shutdown{})));
+  EXPECT_TRUE(has_stopped(run(Stop{})));
 }
 
 TEST_F(RipSpeakerTest, PacketsBeforeStartAreIgnored) {
   make();
   EXPECT_TRUE(receive(whole_table_request()).empty());
-  EXPECT_TRUE(run(TimerFired{TimerId::update}).empty());
+  EXPECT_TRUE(run(TimerExpired{TimerId::update}).empty());
 }
 
 TEST(RipInterface, OnLink) {
