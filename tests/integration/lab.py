@@ -124,6 +124,19 @@ def veth(ns_a, if_a, addr_a, ns_b, if_b, addr_b):
         ns.exec("ip", "link", "set", ifname, "up")
 
 
+def send_udp(ns, source, sport, dest, dport, payload, ttl=None):
+    """Sends one UDP datagram `payload` (bytes) from inside namespace `ns`,
+    from source:sport (bound with SO_REUSEADDR), with IP TTL `ttl` if given."""
+    code = ["import socket",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            f"s.bind(({source!r}, {sport}))"]
+    if ttl is not None:
+        code.append(f"s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, {ttl})")
+    code.append(f"s.sendto(bytes.fromhex({bytes(payload).hex()!r}), ({dest!r}, {dport}))")
+    ns.exec("python3", "-c", "; ".join(code))
+
+
 def stop(proc, sig=signal.SIGTERM, timeout=5):
     """Signals a process (group) and waits; returns its exit code."""
     if proc.poll() is not None:

@@ -234,3 +234,80 @@ timeout = "400ms"
     log = daemon.log_text()
     assert "stopping" not in log and "speaking RIPv2 on eth1 (" in log
     assert log.count("speaking RIPv2") == 1, log
+
+
+# One RIPv2 response with one route entry (198.18.1.0/24 metric 1), then the
+# same with one thing wrong each: the reason anycastd must count it under.
+def rip_response(command=2, version=2, afi=2, metric=1, extra=b""):
+    header = bytes([command, version, 0, 0])
+    entry = (afi.to_bytes(2, "big") + b"\0\0" + bytes([198, 18, 1, 0]) + bytes([255, 255, 255, 0])
+             + b"\0\0\0\0" + metric.to_bytes(4, "big"))
+    return header + entry + extra
+
+
+TEXT_AUTH = bytes.fromhex("ffff0002") + b"password" + bytes(8)
+BAD_PACKETS = [
+    # (what, source, source port, payload, counted reason)
+    ("cut short", "198.18.5.1", 520, rip_response()[:10], "too_short"),
+    ("not 4 + 20n bytes", "198.18.5.1", 520, rip_response(extra=b"\0"), "bad_length"),
+    ("command 9", "198.18.5.1", 520, rip_response(command=9), "bad_command"),
+    ("version 0", "198.18.5.1", 520, rip_response(version=0), "bad_version"),
+    ("RIPv1", "198.18.5.1", 520, rip_response(version=1)[:4] + bytes([0, 2, 0, 0, 198, 18, 1, 0])
+     + bytes(8) + (1).to_bytes(4, "big"), "bad_version"),
+    ("metric 17", "198.18.5.1", 520, rip_response(metric=17), "bad_metric"),
+    ("address family 7", "198.18.5.1", 520, rip_response(afi=7), "bad_afi"),
+    ("authentication not configured", "198.18.5.1", 520,
+     rip_response()[:4] + TEXT_AUTH + rip_response()[4:], "auth_unexpected"),
+    ("response not from port 520", "198.18.5.1", 5200, rip_response(), "bad_source_port"),
+    ("source off the subnet", "198.18.9.1", 520, rip_response(), "not_on_link"),
+]
+
+
+def test_every_bad_packet_is_counted_once(namespaces, workdir):
+    """Each malformed or unwanted packet moves exactly its own drop counter;
+    a good one moves `accepted`; received = accepted + dropped throughout."""
+    srv, peer = namespaces("srv"), namespaces("peer")
+    lab.veth(srv, "eth1", "198.18.5.2/24", peer, "eth1", "198.18.5.1/24")
+    peer.exec("ip", "addr", "add", "198.18.9.1/24", "dev", "eth1")
+    daemon = lab.Anycastd(srv, workdir, f"""
+[daemon]
+router_id = "198.18.5.2"
+control_socket = "@SOCKET@"
+state_file = "@STATE@"
+
+[[service]]
+name = "dns"
+prefixes = ["{ANYCAST}/32"]
+  [[service.check]]
+  type = "exec"
+  command = ["/bin/true"]
+
+[rip]
+interfaces = ["eth1"]
+update_interval = "30s"
+""").start()
+
+    def counters():
+        rip = daemon.status()["protocols"]["rip"]
+        iface = rip["interfaces"][0]
+        assert iface["received"] == iface["accepted"] + sum(iface["dropped"].values()), iface
+        assert rip["received"] == iface["received"] and rip["dropped"] == iface["dropped"]
+        return iface["received"], iface["accepted"], dict(iface["dropped"])
+
+    before = counters()
+    lab.send_udp(peer, "198.18.5.1", 520, "198.18.5.2", 520, rip_response())
+    after = wait_until(lambda: (lambda c: c if c[0] == before[0] + 1 else None)(counters()), 5,
+                       what="the good packet to arrive")
+    assert after[1] == before[1] + 1 and after[2] == before[2], (before, after)
+
+    for what, source, port, payload, reason in BAD_PACKETS:
+        before = counters()
+        lab.send_udp(peer, source, port, "198.18.5.2", 520, payload)
+        after = wait_until(lambda: (lambda c: c if c[0] == before[0] + 1 else None)(counters()),
+                           5, what=f"the packet ({what}) to arrive")
+        expected = dict(before[2])
+        expected[reason] = expected.get(reason, 0) + 1
+        assert after[1] == before[1], f"{what}: counted as accepted"
+        assert after[2] == expected, f"{what}: expected one more {reason}, got {after[2]}"
+    text = daemon.log_text()
+    assert "dropped packet: bad_metric" in text and "198.18.9.1" in text
