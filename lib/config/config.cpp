@@ -3,16 +3,35 @@
 #include <fmt/format.h>
 
 namespace anycastd::config {
+namespace {
+
+// "198.18.0.1:53", "[2001:db8::1]:53"
+std::string endpoint(const IpAddress& address, std::uint16_t port) {
+  if (address.is_v4()) return fmt::format("{}:{}", address.to_string(), port);
+  return fmt::format("[{}]:{}", address.to_string(), port);
+}
+
+}  // namespace
 
 std::string CheckConfig::describe() const {
   switch (type) {
-    case CheckType::dns:
-      return fmt::format("dns{} {}:{} {} {}", transport == DnsTransport::tcp ? "/tcp" : "",
-                         target.to_string(), port, qname, qtype_name);
+    case CheckType::dns: {
+      const char* via = transport == DnsTransport::tcp   ? "/tcp"
+                        : transport == DnsTransport::tls ? "/tls"
+                                                         : "";
+      std::string line =
+          fmt::format("dns{} {} {} {}", via, endpoint(target, port), qname, qtype_name);
+      if (soa_primary) line += " vs primary " + endpoint(*soa_primary, soa_primary_port);
+      return line;
+    }
     case CheckType::tcp:
-      return fmt::format("tcp {}:{}", target.to_string(), port);
+      return fmt::format("tcp {}", endpoint(target, port));
     case CheckType::ntp:
-      return fmt::format("ntp {}:{}", target.to_string(), port);
+      return fmt::format("ntp {}", endpoint(target, port));
+    case CheckType::http:
+      return fmt::format("{} {}{}", tls ? "https" : "http", endpoint(target, port), path);
+    case CheckType::file:
+      return "file " + path;
     case CheckType::exec: {
       std::string line = "exec";
       for (const auto& arg : command)
@@ -61,6 +80,10 @@ std::string_view to_string(CheckType type) {
       return "ntp";
     case CheckType::exec:
       return "exec";
+    case CheckType::http:
+      return "http";
+    case CheckType::file:
+      return "file";
   }
   return "?";
 }
@@ -83,6 +106,20 @@ std::string_view to_string(OspfInterfaceType type) {
       return "point-to-point";
   }
   return "broadcast";
+}
+
+}  // namespace anycastd::config
+
+namespace anycastd::config {
+
+std::string_view to_string(Require require) {
+  switch (require) {
+    case Require::all:
+      return "all";
+    case Require::any:
+      return "any";
+  }
+  return "?";
 }
 
 }  // namespace anycastd::config

@@ -17,14 +17,32 @@
 namespace anycastd::config {
 
 enum class LogLevel : std::uint8_t { trace, debug, info, warn, error };
-enum class CheckType : std::uint8_t { dns, tcp, ntp, exec };
-enum class DnsTransport : std::uint8_t { udp, tcp };
+enum class CheckType : std::uint8_t { dns, tcp, ntp, exec, http, file };
+enum class DnsTransport : std::uint8_t { udp, tcp, tls };
 enum class OnFailure : std::uint8_t { withdraw, degrade };
+// How a service's checks combine: every check must pass, or one is enough.
+enum class Require : std::uint8_t { all, any };
+
+// The default port of each check type that has one.
+inline constexpr std::uint16_t kDnsPort = 53;
+inline constexpr std::uint16_t kDnsOverTlsPort = 853;  // RFC 7858 §3.1
+inline constexpr std::uint16_t kNtpPort = 123;
+inline constexpr std::uint16_t kHttpPort = 80;
+inline constexpr std::uint16_t kHttpsPort = 443;
 
 struct CheckConfig {
   CheckType type = CheckType::tcp;
-  IpAddress target;        // dns/tcp/ntp; defaults to the first prefix's address
-  std::uint16_t port = 0;  // dns 53, ntp 123; required for tcp
+  // What this check's failure does to the service; the service's
+  // `on_failure` unless the check sets its own.
+  OnFailure on_failure = OnFailure::withdraw;
+  IpAddress target;        // dns/tcp/ntp/http; defaults to the first prefix's address
+  std::uint16_t port = 0;  // dns 53 (853 over TLS), ntp 123, http 80/443; required for tcp
+  // TLS: http with `tls`, dns with transport "tls"
+  bool tls = false;
+  std::string host;  // http Host header; the SNI and the name verified (IP target when empty)
+  bool tls_verify = true;
+  std::string ca_file;                         // empty: the system's trust store
+  std::optional<std::uint32_t> cert_min_days;  // fail when the certificate expires sooner
   // dns
   std::string qname;             // absolute name, e.g. "test.home."
   std::string qtype_name = "A";  // as written, for messages and status
@@ -32,8 +50,20 @@ struct CheckConfig {
   DnsTransport transport = DnsTransport::udp;
   std::string expect_rcode_name = "NOERROR";
   std::uint8_t expect_rcode = 0;  // RFC 1035 §4.1.1 RCODE
+  // Every one of these RDATA (presentation format) must be in the answer.
+  std::vector<std::string> expect_answer;
+  std::optional<IpAddress> soa_primary;  // qtype SOA: compare the serial with this server's
+  std::uint16_t soa_primary_port = kDnsPort;
+  std::uint32_t max_serial_lag = 0;
+  Duration primary_grace = std::chrono::minutes(5);
   // ntp
   std::uint8_t max_stratum = 15;
+  std::optional<Duration> max_offset;  // RFC 5905 §8 offset from the local clock
+  Duration max_root_distance = std::chrono::milliseconds(1500);
+  // http: the request path; file: the maintenance file
+  std::string path;
+  std::vector<std::uint16_t> expect_status{200};
+  std::string expect_body;  // a substring of the body's first 64 KiB
   // exec: argv, run without a shell
   std::vector<std::string> command;
 
@@ -60,7 +90,8 @@ struct ServiceConfig {
   Duration timeout = std::chrono::milliseconds(500);
   std::uint32_t rise = 2;
   std::uint32_t fall = 2;
-  OnFailure on_failure = OnFailure::withdraw;
+  OnFailure on_failure = OnFailure::withdraw;  // the default of the checks' on_failure
+  Require require = Require::all;
   FlapGuardConfig flap;
   std::vector<CheckConfig> checks;
   bool operator==(const ServiceConfig&) const = default;
@@ -125,5 +156,6 @@ LoadResult load(const std::string& path);
 std::string_view to_string(LogLevel level);
 std::string_view to_string(CheckType type);
 std::string_view to_string(OnFailure on_failure);
+std::string_view to_string(Require require);
 
 }  // namespace anycastd::config

@@ -23,4 +23,28 @@ std::optional<std::uint8_t> dns_rcode_code(const std::string& name) {
   return static_cast<std::uint8_t>(rcode->id);
 }
 
+bool valid_rdata(std::uint16_t qtype, const std::string& text) {
+  ldns_rdf_type rdf_type = LDNS_RDF_TYPE_NONE;
+  switch (qtype) {
+    case LDNS_RR_TYPE_A:
+      rdf_type = LDNS_RDF_TYPE_A;
+      break;
+    case LDNS_RR_TYPE_AAAA:
+      rdf_type = LDNS_RDF_TYPE_AAAA;
+      break;
+    case LDNS_RR_TYPE_CNAME:
+    case LDNS_RR_TYPE_NS:
+      rdf_type = LDNS_RDF_TYPE_DNAME;
+      break;
+    case LDNS_RR_TYPE_TXT:
+      return true;
+    default:
+      return false;
+  }
+  ldns_rdf* rdf = ldns_rdf_new_frm_str(rdf_type, text.c_str());
+  const bool valid = rdf != nullptr;
+  ldns_rdf_deep_free(rdf);
+  return valid;
+}
+
 }  // namespace anycastd::config

@@ -11,5 +11,8 @@ namespace anycastd::config {
 bool valid_domain_name(const std::string& name);
 std::optional<std::uint16_t> dns_type_code(const std::string& name);  // "A" -> 1
 std::optional<std::uint8_t> dns_rcode_code(const std::string& name);  // "SERVFAIL" -> 2
+// Whether `text` is RDATA of `qtype` in presentation format ("198.18.100.1"
+// for A, a domain name for CNAME and NS); any text is a TXT value.
+bool valid_rdata(std::uint16_t qtype, const std::string& text);
 
 }  // namespace anycastd::config

@@ -2,7 +2,12 @@
 // checks every key against what its table allows, and records each problem
 // with the position toml++ gives the offending node, so one run of --check
 // reports them all.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -24,6 +29,41 @@ namespace {
 
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
 constexpr std::size_t kMaxServiceName = 64;
+constexpr std::size_t kHttpBodyLimit = 64 * 1024;  // the part of a body expect_body searches
+
+// "198.18.9.1", "198.18.9.1:5353", "2001:db8::1", "[2001:db8::1]:5353".
+std::optional<std::pair<IpAddress, std::uint16_t>> parse_endpoint(std::string_view text,
+                                                                  std::uint16_t default_port) {
+  if (auto address = IpAddress::parse(text)) return std::pair{*address, default_port};
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address with a port needs its brackets
+  }
+  const auto address = IpAddress::parse(host);
+  unsigned port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (!address || ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  return std::pair{*address, static_cast<std::uint16_t>(port)};
+}
+
+// A DNS name (letters, digits, '-', '.') or an IP address: a Host header and
+// an SNI name must not carry anything else.
+bool valid_host(std::string_view host) {
+  if (IpAddress::parse(host)) return true;
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  });
+}
 
 class Parser : public Reader {
  public:
@@ -36,6 +76,10 @@ class Parser : public Reader {
   void parse_services(const toml::node& node, std::vector<ServiceConfig>& out);
   void parse_service(const toml::table& t, ServiceConfig& out);
   void parse_check(const toml::table& t, const ServiceConfig& service, CheckConfig& out);
+  void parse_dns_check(const toml::table& t, CheckConfig& out);
+  void parse_http_check(const toml::table& t, CheckConfig& out);
+  void parse_tls(const toml::table& t, std::string_view needs, CheckConfig& out);
+  void read_on_failure(const toml::table& t, OnFailure& out);
 };
 
 void Parser::parse_daemon(const toml::table& t, DaemonConfig& out) {
@@ -177,15 +221,16 @@ void Parser::parse_service(const toml::table& t, ServiceConfig& out) {
   }
   read_uint(t, "rise", {1, 100}, out.rise);
   read_uint(t, "fall", {1, 100}, out.fall);
-  std::string on_failure;
-  if (read_string(t, "on_failure", on_failure)) {
-    if (on_failure == "withdraw") {
-      out.on_failure = OnFailure::withdraw;
-    } else if (on_failure == "degrade") {
-      out.on_failure = OnFailure::degrade;
+  read_on_failure(t, out.on_failure);
+  std::string require;
+  if (read_string(t, "require", require)) {
+    if (require == "all") {
+      out.require = Require::all;
+    } else if (require == "any") {
+      out.require = Require::any;
     } else {
-      error(t.get("on_failure")->source(),
-            fmt::format("\"on_failure\": \"{}\" is not \"withdraw\" or \"degrade\"", on_failure));
+      error(t.get("require")->source(),
+            fmt::format("\"require\": \"{}\" is not \"all\" or \"any\"", require));
     }
   }
   read_uint(t, "flap_threshold", {1, 1000}, out.flap.threshold);
@@ -222,7 +267,9 @@ void Parser::parse_service(const toml::table& t, ServiceConfig& out) {
 void Parser::parse_check(const toml::table& t, const ServiceConfig& service, CheckConfig& out) {
   std::string type;
   if (!read_string(t, "type", type)) {
-    if (!t.contains("type")) error(t.source(), "check needs a \"type\" (dns, tcp, ntp or exec)");
+    if (!t.contains("type")) {
+      error(t.source(), "check needs a \"type\" (dns, tcp, ntp, exec, http or file)");
+    }
     return;
   }
   if (type == "dns") {
@@ -237,66 +284,62 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
   } else if (type == "exec") {
     out.type = CheckType::exec;
     check_keys(t, "service.check.exec");
+  } else if (type == "http") {
+    out.type = CheckType::http;
+    check_keys(t, "service.check.http");
+  } else if (type == "file") {
+    out.type = CheckType::file;
+    check_keys(t, "service.check.file");
   } else {
     error(t.get("type")->source(),
-          fmt::format("check type \"{}\" is not one of dns, tcp, ntp, exec", type));
+          fmt::format("check type \"{}\" is not one of dns, tcp, ntp, exec, http, file", type));
     return;
   }
 
-  if (out.type != CheckType::exec) {
+  out.on_failure = service.on_failure;
+  read_on_failure(t, out.on_failure);
+
+  const bool networked = out.type != CheckType::exec && out.type != CheckType::file;
+  std::optional<std::uint16_t> port;
+  if (networked) {
     if (!service.prefixes.empty()) out.target = service.prefixes.front().address;
     read_address(t, "target", out.target);
-    out.port = out.type == CheckType::dns ? 53 : out.type == CheckType::ntp ? 123 : 0;
-    if (!read_uint(t, "port", {1, 65535}, out.port) && out.type == CheckType::tcp &&
-        !t.contains("port")) {
+    std::uint16_t value = 0;
+    if (read_uint(t, "port", {1, 65535}, value)) {
+      port = value;
+    } else if (out.type == CheckType::tcp && !t.contains("port")) {
       error(t.source(), "tcp check needs a \"port\"");
     }
   }
 
   switch (out.type) {
-    case CheckType::dns: {
-      if (!read_string(t, "name", out.qname)) {
-        if (!t.contains("name")) error(t.source(), "dns check needs a query \"name\"");
-      } else {
-        if (!valid_domain_name(out.qname)) {
-          error(t.get("name")->source(),
-                fmt::format("\"name\": \"{}\" is not a valid domain name", out.qname));
-        } else if (out.qname.back() != '.') {
-          out.qname += '.';
-        }
-      }
-      if (read_string(t, "qtype", out.qtype_name)) {
-        if (const auto code = dns_type_code(out.qtype_name)) {
-          out.qtype = *code;
-        } else {
-          error(t.get("qtype")->source(),
-                fmt::format("\"qtype\": \"{}\" is not a DNS record type", out.qtype_name));
-        }
-      }
-      std::string transport;
-      if (read_string(t, "transport", transport)) {
-        if (transport == "udp") {
-          out.transport = DnsTransport::udp;
-        } else if (transport == "tcp") {
-          out.transport = DnsTransport::tcp;
-        } else {
-          error(t.get("transport")->source(),
-                fmt::format("\"transport\": \"{}\" is not \"udp\" or \"tcp\"", transport));
-        }
-      }
-      if (read_string(t, "expect_rcode", out.expect_rcode_name)) {
-        if (const auto code = dns_rcode_code(out.expect_rcode_name)) {
-          out.expect_rcode = *code;
-        } else {
-          error(t.get("expect_rcode")->source(),
-                fmt::format("\"expect_rcode\": \"{}\" is not a DNS rcode (NOERROR, NXDOMAIN, ...)",
-                            out.expect_rcode_name));
-        }
-      }
+    case CheckType::dns:
+      parse_dns_check(t, out);
+      out.port = port.value_or(out.transport == DnsTransport::tls ? kDnsOverTlsPort : kDnsPort);
       break;
-    }
     case CheckType::ntp:
       read_uint(t, "max_stratum", {1, 15}, out.max_stratum);
+      if (Duration offset{}; read_duration(t, "max_offset", std::chrono::milliseconds(1),
+                                           std::chrono::hours(1), offset)) {
+        out.max_offset = offset;
+      }
+      read_duration(t, "max_root_distance", std::chrono::milliseconds(1), std::chrono::hours(1),
+                    out.max_root_distance);
+      out.port = port.value_or(kNtpPort);
+      break;
+    case CheckType::http:
+      parse_http_check(t, out);
+      out.port = port.value_or(out.tls ? kHttpsPort : kHttpPort);
+      break;
+    case CheckType::file:
+      if (read_string(t, "path", out.path)) {
+        if (out.path.empty() || out.path.front() != '/') {
+          error(t.get("path")->source(),
+                fmt::format("\"path\": \"{}\" must be an absolute path", out.path));
+        }
+      } else if (!t.contains("path")) {
+        error(t.source(), "file check needs a \"path\" (the maintenance file)");
+      }
       break;
     case CheckType::exec: {
       std::vector<std::pair<std::string, toml::source_region>> argv;
@@ -318,7 +361,178 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
       break;
     }
     case CheckType::tcp:
+      out.port = port.value_or(0);
       break;
+  }
+}
+
+void Parser::read_on_failure(const toml::table& t, OnFailure& out) {
+  std::string on_failure;
+  if (!read_string(t, "on_failure", on_failure)) return;
+  if (on_failure == "withdraw") {
+    out = OnFailure::withdraw;
+  } else if (on_failure == "degrade") {
+    out = OnFailure::degrade;
+  } else {
+    error(t.get("on_failure")->source(),
+          fmt::format("\"on_failure\": \"{}\" is not \"withdraw\" or \"degrade\"", on_failure));
+  }
+}
+
+void Parser::parse_dns_check(const toml::table& t, CheckConfig& out) {
+  if (!read_string(t, "name", out.qname)) {
+    if (!t.contains("name")) error(t.source(), "dns check needs a query \"name\"");
+  } else {
+    if (!valid_domain_name(out.qname)) {
+      error(t.get("name")->source(),
+            fmt::format("\"name\": \"{}\" is not a valid domain name", out.qname));
+    } else if (out.qname.back() != '.') {
+      out.qname += '.';
+    }
+  }
+  if (read_string(t, "qtype", out.qtype_name)) {
+    if (const auto code = dns_type_code(out.qtype_name)) {
+      out.qtype = *code;
+    } else {
+      error(t.get("qtype")->source(),
+            fmt::format("\"qtype\": \"{}\" is not a DNS record type", out.qtype_name));
+    }
+  }
+  std::string transport;
+  if (read_string(t, "transport", transport)) {
+    if (transport == "udp") {
+      out.transport = DnsTransport::udp;
+    } else if (transport == "tcp") {
+      out.transport = DnsTransport::tcp;
+    } else if (transport == "tls") {
+      out.transport = DnsTransport::tls;
+    } else {
+      error(t.get("transport")->source(),
+            fmt::format("\"transport\": \"{}\" is not \"udp\", \"tcp\" or \"tls\"", transport));
+    }
+  }
+  out.tls = out.transport == DnsTransport::tls;
+  if (t.contains("host") && !out.tls) {
+    error(t.get("host")->source(), "\"host\" needs transport = \"tls\"");
+  }
+  parse_tls(t, "transport = \"tls\"", out);
+  if (read_string(t, "expect_rcode", out.expect_rcode_name)) {
+    if (const auto code = dns_rcode_code(out.expect_rcode_name)) {
+      out.expect_rcode = *code;
+    } else {
+      error(t.get("expect_rcode")->source(),
+            fmt::format("\"expect_rcode\": \"{}\" is not a DNS rcode (NOERROR, NXDOMAIN, ...)",
+                        out.expect_rcode_name));
+    }
+  }
+
+  std::vector<std::pair<std::string, toml::source_region>> answers;
+  if (read_string_array(t, "expect_answer", answers)) {
+    static const std::set<std::string> matched = {"A", "AAAA", "TXT", "CNAME", "NS"};
+    if (!matched.count(out.qtype_name)) {
+      error(t.get("expect_answer")->source(),
+            fmt::format("\"expect_answer\" needs qtype A, AAAA, TXT, CNAME or NS, not {}",
+                        out.qtype_name));
+    } else if (answers.empty()) {
+      error(t.get("expect_answer")->source(), "\"expect_answer\" must not be empty");
+    }
+    for (const auto& [text, where] : answers) {
+      if (!matched.count(out.qtype_name)) break;
+      if (!valid_rdata(out.qtype, text)) {
+        error(where, fmt::format("\"{}\" is not {} data", text, out.qtype_name));
+      } else {
+        out.expect_answer.push_back(text);
+      }
+    }
+  }
+
+  std::string primary;
+  if (read_string(t, "soa_primary", primary)) {
+    const auto where = t.get("soa_primary")->source();
+    if (out.qtype_name != "SOA") {
+      error(where, fmt::format("\"soa_primary\" needs qtype = \"SOA\", not {}", out.qtype_name));
+    }
+    if (auto endpoint = parse_endpoint(primary, kDnsPort)) {
+      out.soa_primary = endpoint->first;
+      out.soa_primary_port = endpoint->second;
+    } else {
+      error(where, fmt::format("\"soa_primary\": \"{}\" is not an address, address:port or "
+                               "[IPv6]:port",
+                               primary));
+    }
+  }
+  for (const char* key : {"max_serial_lag", "primary_grace"}) {
+    if (t.contains(key) && !t.contains("soa_primary")) {
+      error(t.get(key)->source(), fmt::format("\"{}\" needs \"soa_primary\"", key));
+    }
+  }
+  read_uint(t, "max_serial_lag", {0, std::numeric_limits<std::int32_t>::max()}, out.max_serial_lag);
+  read_duration(t, "primary_grace", std::chrono::seconds(0), std::chrono::hours(24 * 7),
+                out.primary_grace);
+}
+
+void Parser::parse_http_check(const toml::table& t, CheckConfig& out) {
+  read_bool(t, "tls", out.tls);
+  parse_tls(t, "tls = true", out);
+  out.path = "/";
+  if (read_string(t, "path", out.path)) {
+    const bool printable = std::all_of(out.path.begin(), out.path.end(), [](char c) {
+      return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+    });
+    if (out.path.empty() || out.path.front() != '/' || !printable) {
+      error(t.get("path")->source(),
+            fmt::format("\"path\": \"{}\" must start with '/' and hold no spaces or control "
+                        "characters (percent-encode them)",
+                        out.path));
+    }
+  }
+  const toml::node* statuses = t.get("expect_status");
+  if (statuses) {
+    const toml::array* array = statuses->as_array();
+    if (!array || array->empty()) {
+      error(statuses->source(), "\"expect_status\" must be a non-empty array of HTTP status codes");
+    } else {
+      out.expect_status.clear();
+      for (const auto& item : *array) {
+        const auto* code = item.as_integer();
+        if (!code || code->get() < 100 || code->get() > 599) {
+          error(item.source(), "\"expect_status\" holds HTTP status codes, 100 to 599");
+          continue;
+        }
+        out.expect_status.push_back(static_cast<std::uint16_t>(code->get()));
+      }
+    }
+  }
+  if (read_string(t, "expect_body", out.expect_body) &&
+      (out.expect_body.empty() || out.expect_body.size() > kHttpBodyLimit)) {
+    error(t.get("expect_body")->source(),
+          fmt::format("\"expect_body\" must be 1 to {} bytes", kHttpBodyLimit));
+  }
+}
+
+// host, tls_verify, ca_file and cert_min_days, which only a TLS check takes.
+void Parser::parse_tls(const toml::table& t, std::string_view needs, CheckConfig& out) {
+  for (const char* key : {"tls_verify", "ca_file", "cert_min_days"}) {
+    if (t.contains(key) && !out.tls) {
+      error(t.get(key)->source(), fmt::format("\"{}\" needs {}", key, needs));
+    }
+  }
+  if (read_string(t, "host", out.host) && !valid_host(out.host)) {
+    error(t.get("host")->source(),
+          fmt::format("\"host\": \"{}\" is not a host name or an IP address", out.host));
+  }
+  read_bool(t, "tls_verify", out.tls_verify);
+  if (read_string(t, "ca_file", out.ca_file)) {
+    if (out.ca_file.empty() || out.ca_file.front() != '/') {
+      error(t.get("ca_file")->source(),
+            fmt::format("\"ca_file\": \"{}\" must be an absolute path", out.ca_file));
+    } else if (::access(out.ca_file.c_str(), R_OK) != 0) {
+      error(t.get("ca_file")->source(),
+            fmt::format("\"ca_file\": cannot read {}: {}", out.ca_file, std::strerror(errno)));
+    }
+  }
+  if (std::uint32_t days = 0; read_uint(t, "cert_min_days", {1, 3650}, days)) {
+    out.cert_min_days = days;
   }
 }
 

@@ -11,13 +11,21 @@ constexpr std::string_view kTop[] = {"daemon", "loopback", "service", "rip", "os
 constexpr std::string_view kDaemon[] = {"router_id", "control_socket", "state_file", "log_level"};
 constexpr std::string_view kLoopback[] = {"interface"};
 constexpr std::string_view kService[] = {
-    "name",       "prefixes",       "interval",    "timeout",   "rise",          "fall",
-    "on_failure", "flap_threshold", "flap_window", "hold_down", "max_hold_down", "check"};
-constexpr std::string_view kDnsCheck[] = {"type",  "target",    "port",        "name",
-                                          "qtype", "transport", "expect_rcode"};
-constexpr std::string_view kTcpCheck[] = {"type", "target", "port"};
-constexpr std::string_view kNtpCheck[] = {"type", "target", "port", "max_stratum"};
-constexpr std::string_view kExecCheck[] = {"type", "command"};
+    "name",    "prefixes",       "interval",    "timeout",   "rise",          "fall", "on_failure",
+    "require", "flap_threshold", "flap_window", "hold_down", "max_hold_down", "check"};
+constexpr std::string_view kDnsCheck[] = {
+    "type",        "target",         "port",          "name",
+    "qtype",       "transport",      "expect_rcode",  "expect_answer",
+    "soa_primary", "max_serial_lag", "primary_grace", "host",
+    "tls_verify",  "ca_file",        "cert_min_days", "on_failure"};
+constexpr std::string_view kTcpCheck[] = {"type", "target", "port", "on_failure"};
+constexpr std::string_view kNtpCheck[] = {
+    "type", "target", "port", "max_stratum", "max_offset", "max_root_distance", "on_failure"};
+constexpr std::string_view kExecCheck[] = {"type", "command", "on_failure"};
+constexpr std::string_view kHttpCheck[] = {"type",       "target",  "port",          "tls",
+                                           "path",       "host",    "expect_status", "expect_body",
+                                           "tls_verify", "ca_file", "cert_min_days", "on_failure"};
+constexpr std::string_view kFileCheck[] = {"type", "path", "on_failure"};
 constexpr std::string_view kAuthentication[] = {"mode", "key_id", "key"};
 constexpr std::string_view kRip[] = {"interfaces",      "neighbors",       "metric",
                                      "degraded_metric", "update_interval", "authentication"};
@@ -40,6 +48,8 @@ constexpr std::array kSchema = {
     TableSchema{"service.check.tcp", "tcp check", kTcpCheck},
     TableSchema{"service.check.ntp", "ntp check", kNtpCheck},
     TableSchema{"service.check.exec", "exec check", kExecCheck},
+    TableSchema{"service.check.http", "http check", kHttpCheck},
+    TableSchema{"service.check.file", "file check", kFileCheck},
     TableSchema{"rip", "[rip]", kRip},
     TableSchema{"ospf", "[ospf]", kOspf},
     TableSchema{"ospf.interface", "[[ospf.interface]]", kOspfInterface},

@@ -220,16 +220,16 @@ TEST(Config, CheckErrors) {
   const std::string base =
       "[[service]]\nname = \"dns\"\nprefixes = [\"198.19.224.2/32\"]\n"
       "[[service.check]]\n";
-  EXPECT_THAT(errors(base + "type = \"icmp\"\n"),
-              Contains("test.toml:5:8: check type \"icmp\" is not one of dns, tcp, ntp, exec"));
+  EXPECT_THAT(
+      errors(base + "type = \"icmp\"\n"),
+      Contains("test.toml:5:8: check type \"icmp\" is not one of dns, tcp, ntp, exec, http, file"));
   EXPECT_THAT(errors(base + "type = \"tcp\"\n"),
               Contains("test.toml:4:1: tcp check needs a \"port\""));
   EXPECT_THAT(errors(base + "type = \"tcp\"\nport = 70000\n"),
               Contains("test.toml:6:8: \"port\" is 70000, must be between 1 and 65535"));
-  EXPECT_THAT(
-      errors(base + "type = \"tcp\"\nport = 53\nqtype = \"A\"\n"),
-      Contains(
-          "test.toml:7:1: unknown key \"qtype\" in tcp check (known keys: type, target, port)"));
+  EXPECT_THAT(errors(base + "type = \"tcp\"\nport = 53\nqtype = \"A\"\n"),
+              Contains("test.toml:7:1: unknown key \"qtype\" in tcp check (known keys: type, "
+                       "target, port, on_failure)"));
   EXPECT_THAT(errors(base + "type = \"dns\"\nname = \"x.\"\nqtype = \"BOGUS\"\n"),
               Contains("test.toml:7:9: \"qtype\": \"BOGUS\" is not a DNS record type"));
   EXPECT_THAT(
