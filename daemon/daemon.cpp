@@ -172,12 +172,16 @@ void Daemon::on_transition(const monitor::ServiceMonitor& service,
 
 void Daemon::update_status() {
   std::size_t up = 0;
+  std::size_t degraded = 0;
   std::size_t down = 0;
   std::size_t other = 0;
   for (const auto& [name, s] : services_) {
     switch (s->health()) {
       case core::Health::up:
         ++up;
+        break;
+      case core::Health::degraded:
+        ++degraded;
         break;
       case core::Health::down:
       case core::Health::held_down:
@@ -189,9 +193,9 @@ void Daemon::update_status() {
     }
   }
   systemd::notify_status(
-      fmt::format("{} services: {} up, {} down, {} starting; announcing {} "
+      fmt::format("{} services: {} up, {} degraded, {} down, {} starting; announcing {} "
                   "prefixes",
-                  services_.size(), up, down, other, bus_.routes().size()));
+                  services_.size(), up, degraded, down, other, bus_.routes().size()));
 }
 
 void Daemon::wait_signals() {

@@ -9,6 +9,17 @@ namespace anycastd::monitor {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+core::Level check_level(const config::ServiceConfig& service,
+                        const std::vector<probe::Result>& results, std::size_t i) {
+  if (results[i].ok) return core::Level::up;
+  return service.checks[i].on_failure == config::OnFailure::degrade ? core::Level::degraded
+                                                                    : core::Level::down;
+}
+
+}  // namespace
+
 ServiceMonitor::ServiceMonitor(boost::asio::io_context& io, config::ServiceConfig config,
                                core::AnnouncementBus& bus, TransitionHook on_transition,
                                const CheckFactory& make_check)
@@ -92,20 +103,42 @@ void ServiceMonitor::on_result(std::size_t index, std::uint64_t round, probe::Re
 
 void ServiceMonitor::finish_round() {
   ++timing_.rounds;
-  bool passed = true;
-  std::string detail;
-  for (std::size_t i = 0; i < results_.size(); ++i) {
-    if (!results_[i].ok) {
-      passed = false;
-      detail = fmt::format("{}: {}", config_.checks[i].describe(), results_[i].detail);
-      break;
+  const RoundOutcome outcome = combine_round(config_, results_);
+  any_check_passed_ = outcome.any_passed;
+  apply(tracker_.on_round(outcome.level, outcome.detail, Clock::now()), core::Cause::health);
+}
+
+RoundOutcome combine_round(const config::ServiceConfig& service,
+                           const std::vector<probe::Result>& results) {
+  RoundOutcome out;
+  const bool all = service.require == config::Require::all;
+  out.level = all ? core::Level::up : core::Level::down;
+  std::size_t passed = 0;
+  std::optional<std::size_t> worst;  // the first failed check of the worst level
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    core::Level level = core::Level::up;
+    if (results[i].ok) {
+      ++passed;
+    } else {
+      level = check_level(service, results, i);
+      if (!worst || level < check_level(service, results, *worst)) worst = i;
     }
+    out.level = all ? std::min(out.level, level) : std::max(out.level, level);
   }
-  if (passed) {
-    detail = results_.size() == 1 ? results_[0].detail
-                                  : fmt::format("all {} checks pass", results_.size());
+  out.any_passed = passed > 0;
+  if (results.empty()) out.level = core::Level::up;
+  if (out.level == core::Level::up) {
+    if (results.size() == 1) {
+      out.detail = results[0].detail;
+    } else if (passed == results.size()) {
+      out.detail = fmt::format("all {} checks pass", results.size());
+    } else {
+      out.detail = fmt::format("{} of {} checks pass", passed, results.size());
+    }
+  } else if (worst) {
+    out.detail = fmt::format("{}: {}", service.checks[*worst].describe(), results[*worst].detail);
   }
-  apply(tracker_.on_round(passed, detail, Clock::now()), core::Cause::health);
+  return out;
 }
 
 void ServiceMonitor::apply(const std::optional<core::HealthTransition>& transition,
@@ -131,17 +164,20 @@ void ServiceMonitor::arm_hold_timer() {
 
 core::RouteAction ServiceMonitor::desired_action() const {
   if (admin_withdrawn_) return core::RouteAction::withdraw;
-  switch (tracker_.state()) {
-    case core::Health::up:
+  const auto level = tracker_.level();
+  if (!level) return core::RouteAction::withdraw;  // init
+  switch (*level) {
+    case core::Level::up:
       return core::RouteAction::announce;
-    case core::Health::init:
+    case core::Level::degraded:
+      // Spec §4: nothing is announced before its service has passed: a
+      // degraded service is announced once it has been up, or while one of
+      // its checks passes (a degrade-only check failing beside a passing
+      // one, e.g. a certificate about to expire on a live server).
+      return ever_up_ || any_check_passed_ ? core::RouteAction::degrade
+                                           : core::RouteAction::withdraw;
+    case core::Level::down:
       return core::RouteAction::withdraw;
-    case core::Health::down:
-    case core::Health::held_down:
-      // Spec §4: nothing is announced before its service has passed.
-      return config_.on_failure == config::OnFailure::degrade && ever_up_
-                 ? core::RouteAction::degrade
-                 : core::RouteAction::withdraw;
   }
   return core::RouteAction::withdraw;
 }
@@ -173,6 +209,7 @@ nlohmann::json ServiceMonitor::status(Clock::time_point now) const {
     json check = json::object();
     check["type"] = config::to_string(config_.checks[i].type);
     check["target"] = config_.checks[i].describe();
+    check["on_failure"] = config::to_string(config_.checks[i].on_failure);
     check["last"] = s.last == CheckStats::Last::none   ? "none"
                     : s.last == CheckStats::Last::pass ? "pass"
                                                        : "fail";
@@ -196,6 +233,7 @@ nlohmann::json ServiceMonitor::status(Clock::time_point now) const {
   out["state"] = core::to_string(tracker_.state());
   out["announce"] = core::to_string(desired_action());
   out["admin_withdrawn"] = admin_withdrawn_;
+  out["require"] = config::to_string(config_.require);
   out["prefixes"] = std::move(prefixes);
   out["since_s"] = std::chrono::duration_cast<std::chrono::seconds>(now - since_).count();
   out["reason"] = reason_;

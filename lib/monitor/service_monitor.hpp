@@ -41,6 +41,17 @@ struct RoundTiming {
   std::uint64_t late_over_50ms = 0;
 };
 
+// One round's checks combined (spec §3 require, on_failure): each failed
+// check counts as down or, with on_failure = "degrade", as degraded; with
+// require = "all" the worst check decides, with "any" the best.
+struct RoundOutcome {
+  core::Level level = core::Level::up;
+  bool any_passed = false;
+  std::string detail;  // the deciding check and its detail, or "all 3 checks pass"
+};
+RoundOutcome combine_round(const config::ServiceConfig& service,
+                           const std::vector<probe::Result>& results);
+
 class ServiceMonitor {
  public:
   using Clock = core::Clock;
@@ -108,6 +119,7 @@ class ServiceMonitor {
   bool running_ = false;
   bool admin_withdrawn_ = false;
   bool ever_up_ = false;
+  bool any_check_passed_ = false;  // in the last round
   bool published_ = false;
   RoundTiming timing_;
 };

@@ -26,10 +26,18 @@ struct Driver {
                   config::FlapGuardConfig flap = flap_guard())
       : tracker(rise, fall, flap) {}
 
+  void rounds(int n, Level level, std::string_view detail = "degraded check") {
+    for (int i = 0; i < n; ++i) {
+      now += 1s;
+      if (auto t = tracker.on_round(level, detail, now)) transitions.push_back(*t);
+    }
+  }
+
   void rounds(int n, bool passed) {
     for (int i = 0; i < n; ++i) {
       now += 1s;
-      if (auto t = tracker.on_round(passed, passed ? "ok" : "timeout", now)) {
+      if (auto t =
+              tracker.on_round(passed ? Level::up : Level::down, passed ? "ok" : "timeout", now)) {
         transitions.push_back(*t);
       }
     }
@@ -146,6 +154,88 @@ TEST(HealthTracker, SlowChangesAreNotFlapping) {
     d.rounds(70, true);
     EXPECT_EQ(d.tracker.state(), Health::up);
   }
+}
+
+TEST(HealthTracker, DegradedRoundsDegradeAfterFall) {
+  Driver d(2, 2);
+  d.rounds(2, true);
+  d.rounds(1, Level::degraded);
+  EXPECT_EQ(d.tracker.state(), Health::up);
+  d.rounds(1, Level::degraded, "cert expires in 3d");
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+  EXPECT_EQ(d.tracker.level(), Level::degraded);
+  EXPECT_EQ(d.transitions.back().reason, "2 rounds degraded: cert expires in 3d");
+  // Worse again: down after `fall` down rounds.
+  d.rounds(1, false);
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+  d.rounds(1, false);
+  EXPECT_EQ(d.tracker.state(), Health::down);
+  EXPECT_EQ(d.transitions.back().reason, "2 failures: timeout");
+}
+
+TEST(HealthTracker, MixedBadRoundsGoToTheBestLevelTheyAllReach) {
+  Driver d(2, 2);
+  d.rounds(2, true);
+  d.rounds(1, false);
+  d.rounds(1, Level::degraded);  // two rounds at degraded or worse, one at down
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+}
+
+TEST(HealthTracker, RecoveryStepsThroughDegraded) {
+  Driver d(2, 1, flap_guard(10));
+  d.rounds(2, true);
+  d.rounds(1, false);
+  ASSERT_EQ(d.tracker.state(), Health::down);
+  d.rounds(2, Level::degraded);
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+  EXPECT_EQ(d.transitions.back().reason, "2 rounds degraded: degraded check");
+  d.rounds(1, true);
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+  d.rounds(1, true);
+  EXPECT_EQ(d.tracker.state(), Health::up);
+  // Up counts as "at least degraded": a down then up-only rounds go straight up.
+  d.rounds(1, false);
+  d.rounds(1, Level::degraded);
+  d.rounds(1, true);
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+}
+
+TEST(HealthTracker, InitCanStartDegraded) {
+  Driver d(2, 2);
+  EXPECT_FALSE(d.tracker.level());
+  d.rounds(2, Level::degraded);
+  EXPECT_EQ(d.tracker.state(), Health::degraded);
+  EXPECT_EQ(d.transitions.back().from, Health::init);
+  EXPECT_EQ(d.tracker.flaps(), 0u);
+}
+
+TEST(HealthTracker, FlappingToDegradedIsHeldDegradedAndStillWithdrawnOnFailure) {
+  Driver d(1, 1, flap_guard(2));
+  d.rounds(1, true);
+  d.rounds(1, Level::degraded);  // change 1
+  d.rounds(1, true);             // change 2
+  d.rounds(1, Level::degraded);  // change 3: getting worse is never held back
+  ASSERT_EQ(d.tracker.state(), Health::degraded);
+  d.rounds(1, true);  // would be change 4
+  ASSERT_EQ(d.tracker.state(), Health::held_down);
+  EXPECT_EQ(d.tracker.level(), Level::degraded);
+  EXPECT_EQ(d.transitions.back().reason, "flapping: 4 changes within 1m, held degraded for 5s");
+  // Held degraded, the service fails for real: down at once.
+  d.rounds(1, false);
+  EXPECT_EQ(d.tracker.state(), Health::down);
+  EXPECT_EQ(d.tracker.level(), Level::down);
+}
+
+TEST(HealthTracker, HoldDownEndsAtTheLevelTheRoundsReached) {
+  Driver d(1, 1, flap_guard(1));
+  d.rounds(1, true);
+  d.rounds(1, false);
+  d.rounds(1, Level::degraded);
+  ASSERT_EQ(d.tracker.state(), Health::held_down);
+  const auto t = d.tracker.on_hold_expired(*d.tracker.hold_until());
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->to, Health::degraded);
+  EXPECT_EQ(t->reason, "hold-down over, 1 rounds degraded");
 }
 
 }  // namespace

@@ -133,19 +133,88 @@ TEST_F(ServiceMonitorTest, AdminWithdrawnServiceIsNotAnnouncedWhenItComesUp) {
   EXPECT_EQ(m->desired_action(), core::RouteAction::withdraw);
 }
 
-TEST_F(ServiceMonitorTest, DegradeKeepsAnnouncingWithAWorseMetricOnlyAfterBeingUp) {
+TEST_F(ServiceMonitorTest, DegradeKeepsAnnouncingWithAWorseMetricOnlyAfterAPass) {
   auto cfg = service();
-  cfg.on_failure = config::OnFailure::degrade;
+  cfg.on_failure = config::OnFailure::degrade;  // what the parser gives each check, then
+  cfg.checks[0].on_failure = config::OnFailure::degrade;
   auto m = make(cfg);
   scripts[0]->pass = false;
   m->start();
-  ASSERT_TRUE(run_until([&] { return m->health() == core::Health::down; }));
+  ASSERT_TRUE(run_until([&] { return m->health() == core::Health::degraded; }));
   EXPECT_EQ(route(), core::RouteAction::withdraw);  // spec §4: never announced before a pass
 
   scripts[0]->pass = true;
   ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
   scripts[0]->pass = false;
   ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::degrade; }));
+}
+
+TEST_F(ServiceMonitorTest, ADegradeOnlyCheckBesideAPassingOneAnnouncesDegradedFromTheStart) {
+  auto cfg = service(2);
+  cfg.checks[1].on_failure = config::OnFailure::degrade;  // e.g. cert_min_days
+  auto m = make(cfg);
+  scripts[1]->pass = false;
+  m->start();
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::degrade; }));
+  EXPECT_EQ(m->health(), core::Health::degraded);
+  EXPECT_EQ(transitions.back().reason, "2 rounds degraded: tcp 0.0.0.0:0: fake failure");
+  scripts[1]->pass = true;
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
+  // The withdraw check failing beats the degrade check.
+  scripts[0]->pass = false;
+  scripts[1]->pass = false;
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::withdraw; }));
+  EXPECT_EQ(m->health(), core::Health::down);
+}
+
+TEST_F(ServiceMonitorTest, RequireAnyNeedsOnePassingCheck) {
+  auto cfg = service(2);
+  cfg.require = config::Require::any;
+  auto m = make(cfg);
+  scripts[0]->pass = false;
+  m->start();
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::announce; }));
+  EXPECT_EQ(transitions.back().reason, "2 passes: 1 of 2 checks pass");
+  scripts[1]->pass = false;
+  ASSERT_TRUE(run_until([&] { return route() == core::RouteAction::withdraw; }));
+}
+
+probe::Result pass() {
+  return {true, 1ms, "ok"};
+}
+probe::Result fail(const char* why) {
+  return {false, 1ms, why};
+}
+
+TEST(CombineRound, AllTakesTheWorstCheck) {
+  auto cfg = service(3);
+  cfg.checks[0].on_failure = config::OnFailure::degrade;
+  cfg.checks[1].type = config::CheckType::file;
+  cfg.checks[1].path = "/run/maintenance";
+  auto out = combine_round(cfg, {pass(), pass(), pass()});
+  EXPECT_EQ(out.level, core::Level::up);
+  EXPECT_EQ(out.detail, "all 3 checks pass");
+  out = combine_round(cfg, {fail("cert"), pass(), pass()});
+  EXPECT_EQ(out.level, core::Level::degraded);
+  EXPECT_TRUE(out.any_passed);
+  EXPECT_EQ(out.detail, "tcp 0.0.0.0:0: cert");
+  out =
+      combine_round(cfg, {fail("cert"), fail("maintenance file /run/maintenance exists"), pass()});
+  EXPECT_EQ(out.level, core::Level::down);
+  EXPECT_EQ(out.detail, "file /run/maintenance: maintenance file /run/maintenance exists");
+}
+
+TEST(CombineRound, AnyTakesTheBestCheck) {
+  auto cfg = service(2);
+  cfg.require = config::Require::any;
+  cfg.checks[1].on_failure = config::OnFailure::degrade;
+  EXPECT_EQ(combine_round(cfg, {fail("a"), pass()}).level, core::Level::up);
+  auto out = combine_round(cfg, {fail("a"), fail("b")});
+  EXPECT_EQ(out.level, core::Level::degraded);
+  EXPECT_FALSE(out.any_passed);
+  EXPECT_EQ(out.detail, "tcp 0.0.0.0:0: a");  // the worst failure says why
+  cfg.checks[1].on_failure = config::OnFailure::withdraw;
+  EXPECT_EQ(combine_round(cfg, {fail("a"), fail("b")}).level, core::Level::down);
 }
 
 TEST_F(ServiceMonitorTest, StopEndsProbingAndKeepsTheAnnouncement) {
@@ -169,6 +238,8 @@ TEST_F(ServiceMonitorTest, StatusReportsChecksAndRounds) {
   EXPECT_EQ(status["name"], "dns");
   EXPECT_EQ(status["state"], "up");
   EXPECT_EQ(status["announce"], "announce");
+  EXPECT_EQ(status["require"], "all");
+  EXPECT_EQ(status["checks"][0]["on_failure"], "withdraw");
   EXPECT_EQ(status["checks"][0]["last"], "pass");
   EXPECT_EQ(status["checks"][0]["detail"], "fake pass");
   EXPECT_GE(status["checks"][0]["passes"].get<int>(), 2);
