@@ -33,6 +33,10 @@ std::shared_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Che
       return make_ntp_probe(io, cfg);
     case config::CheckType::exec:
       return make_exec_probe(io, cfg);
+    case config::CheckType::http:
+      return make_http_probe(io, cfg);
+    case config::CheckType::file:
+      return make_file_probe(io, cfg);
   }
   return std::make_shared<FailingProbe>(io, "unknown check type");
 }
@@ -40,6 +44,9 @@ std::shared_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Che
 }  // namespace
 
 std::unique_ptr<Check> make_check(boost::asio::io_context& io, const config::CheckConfig& cfg) {
+  if (cfg.type == config::CheckType::dns && cfg.soa_primary) {
+    if (auto check = make_soa_check(io, cfg)) return check;
+  }
   return std::make_unique<ProbeCheck>(make_probe(io, cfg));
 }
 

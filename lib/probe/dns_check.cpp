@@ -1,5 +1,7 @@
-// The dns check: one query to the service over UDP or TCP, judged by
-// evaluate_dns_answer().
+// The dns check: one query to the service over UDP, TCP or TLS (RFC 7858),
+// judged by a DnsJudge (evaluate_dns_answer(), and the SOA serial for
+// soa_primary). With soa_primary, SoaCheck asks this node and the primary
+// at once and compares the serials (SoaFreshness).
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,10 +12,14 @@
 
 #include "probe/dns_message.hpp"
 #include "probe/probe.hpp"
+#include "probe/soa_freshness.hpp"
+#include "probe/tls.hpp"
 #include "probe/udp_probe.hpp"
 
 namespace anycastd::probe {
 namespace {
+
+using boost::asio::ip::tcp;
 
 // A random ID for each query (RFC 5452 §4.3), never the previous one, so a
 // late answer to the last run is recognised as unrelated.
@@ -26,109 +32,268 @@ std::uint16_t next_id(std::uint16_t previous) {
   return id;
 }
 
+// Judges answers for one probe; for the SOA check it also keeps the serial
+// of the last answer that passed.
+class DnsJudge {
+ public:
+  DnsJudge(DnsExpectation expect, bool want_serial)
+      : expect_(std::move(expect)), want_serial_(want_serial) {}
+
+  AnswerVerdict operator()(std::span<const std::uint8_t> wire, const DnsQuery& query) {
+    AnswerVerdict v = evaluate_dns_answer(wire, query, expect_);
+    if (!want_serial_ || v.verdict != Verdict::pass) return v;
+    serial_ = soa_serial(wire, query);
+    if (!serial_) return {Verdict::fail, v.detail + ", no SOA record for the name"};
+    return v;
+  }
+  std::optional<std::uint32_t> serial() const { return serial_; }
+
+ private:
+  DnsExpectation expect_;
+  bool want_serial_;
+  std::optional<std::uint32_t> serial_;
+};
+using JudgePtr = std::shared_ptr<DnsJudge>;
+
 class DnsUdpProbe final : public UdpProbe {
  public:
   DnsUdpProbe(boost::asio::io_context& io, boost::asio::ip::udp::endpoint target, DnsQuery query,
-              std::uint8_t expect_rcode)
-      : UdpProbe(io, target), query_(std::move(query)), expect_rcode_(expect_rcode) {}
+              JudgePtr judge)
+      : UdpProbe(io, target), query_(std::move(query)), judge_(std::move(judge)) {}
 
  private:
   std::span<const std::uint8_t> next_request() override {
     query_.set_id(next_id(query_.id()));
     return query_.wire();
   }
-  AnswerVerdict evaluate(std::span<const std::uint8_t> answer) const override {
-    return evaluate_dns_answer(answer, query_, expect_rcode_);
+  AnswerVerdict evaluate(std::span<const std::uint8_t> answer) override {
+    return (*judge_)(answer, query_);
   }
 
   DnsQuery query_;
-  std::uint8_t expect_rcode_;
+  JudgePtr judge_;
 };
 
-// RFC 1035 §4.2.2: over TCP each message is prefixed by its 16-bit length.
-// One connection per run, closed when the answer is in.
-class DnsTcpProbe final : public Probe {
+// One run's connection over TCP or TLS; handlers share it, so a stream is
+// never destroyed under an operation in flight.
+struct DnsConnection {
+  DnsConnection(boost::asio::io_context& io, TlsClient* tls) {
+    if (tls != nullptr) {
+      secure.emplace(io, tls->context());
+      tls->prepare(*secure);
+    } else {
+      plain.emplace(io);
+    }
+  }
+  tcp::socket& socket() { return secure ? secure->next_layer() : *plain; }
+
+  std::optional<tcp::socket> plain;
+  std::optional<TlsStream> secure;
+  std::array<std::uint8_t, 2> length{};
+  std::vector<std::uint8_t> answer;
+};
+using DnsConnectionPtr = std::shared_ptr<DnsConnection>;
+
+// RFC 1035 §4.2.2 (and RFC 7858 §3.3 over TLS): each message is prefixed by
+// its 16-bit length. One connection per run, closed when the answer is in;
+// over TLS the next run resumes the session.
+class DnsStreamProbe final : public Probe {
  public:
-  DnsTcpProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint target, DnsQuery query,
-              std::uint8_t expect_rcode)
-      : Probe(io),
-        target_(target),
-        socket_(io),
-        query_(std::move(query)),
-        expect_rcode_(expect_rcode) {}
+  DnsStreamProbe(boost::asio::io_context& io, tcp::endpoint target, DnsQuery query, JudgePtr judge,
+                 const config::CheckConfig* tls_config)
+      : Probe(io), target_(target), query_(std::move(query)), judge_(std::move(judge)) {
+    if (tls_config != nullptr) tls_.emplace(*tls_config);
+  }
 
  private:
   void start(Generation gen) override {
+    if (tls_ && !tls_->setup_error().empty()) return finish_later(gen, false, tls_->setup_error());
     query_.set_id(next_id(query_.id()));
     const auto wire = query_.wire();
     request_.assign(
         {static_cast<std::uint8_t>(wire.size() >> 8), static_cast<std::uint8_t>(wire.size())});
     request_.insert(request_.end(), wire.begin(), wire.end());
-    socket_.async_connect(target_,
-                          [this, keep = shared_from_this(), gen](boost::system::error_code ec) {
-                            if (!current(gen)) return;
-                            if (ec) return finish(gen, false, error_detail("connect", ec));
-                            send(gen);
-                          });
-  }
-
-  void send(Generation gen) {
-    boost::asio::async_write(
-        socket_, boost::asio::buffer(request_),
-        [this, keep = shared_from_this(), gen](boost::system::error_code ec, std::size_t) {
+    auto c = std::make_shared<DnsConnection>(io_, tls_ ? &*tls_ : nullptr);
+    connection_ = c;
+    c->socket().async_connect(
+        target_, [this, keep = shared_from_this(), c, gen](boost::system::error_code ec) {
           if (!current(gen)) return;
-          if (ec) return finish(gen, false, error_detail("send", ec));
-          receive_length(gen);
+          if (ec) return finish(gen, false, error_detail("connect", ec));
+          if (!c->secure) return send(c, *c->plain, gen);
+          c->secure->async_handshake(boost::asio::ssl::stream_base::client,
+                                     [this, keep, c, gen](boost::system::error_code ec) {
+                                       if (!current(gen)) return;
+                                       if (ec) {
+                                         return finish(gen, false,
+                                                       tls_->handshake_error(*c->secure, ec));
+                                       }
+                                       send(c, *c->secure, gen);
+                                     });
         });
   }
 
-  void receive_length(Generation gen) {
+  template <typename Stream>
+  void send(const DnsConnectionPtr& c, Stream& stream, Generation gen) {
+    boost::asio::async_write(stream, boost::asio::buffer(request_),
+                             [this, keep = shared_from_this(), c, &stream, gen](
+                                 boost::system::error_code ec, std::size_t) {
+                               if (!current(gen)) return;
+                               if (ec) return finish(gen, false, error_detail("send", ec));
+                               receive_length(c, stream, gen);
+                             });
+  }
+
+  template <typename Stream>
+  void receive_length(const DnsConnectionPtr& c, Stream& stream, Generation gen) {
     boost::asio::async_read(
-        socket_, boost::asio::buffer(length_),
-        [this, keep = shared_from_this(), gen](boost::system::error_code ec, std::size_t) {
+        stream, boost::asio::buffer(c->length),
+        [this, keep = shared_from_this(), c, &stream, gen](boost::system::error_code ec,
+                                                           std::size_t) {
           if (!current(gen)) return;
           if (ec) return finish(gen, false, receive_error(ec));
-          answer_.resize(static_cast<std::size_t>(length_[0] << 8 | length_[1]));
-          receive_answer(gen);
+          c->answer.resize(static_cast<std::size_t>(c->length[0] << 8 | c->length[1]));
+          receive_answer(c, stream, gen);
         });
   }
 
-  void receive_answer(Generation gen) {
+  template <typename Stream>
+  void receive_answer(const DnsConnectionPtr& c, Stream& stream, Generation gen) {
     boost::asio::async_read(
-        socket_, boost::asio::buffer(answer_),
-        [this, keep = shared_from_this(), gen](boost::system::error_code ec, std::size_t) {
+        stream, boost::asio::buffer(c->answer),
+        [this, keep = shared_from_this(), c, gen](boost::system::error_code ec, std::size_t) {
           if (!current(gen)) return;
           if (ec) return finish(gen, false, receive_error(ec));
-          AnswerVerdict v = evaluate_dns_answer(answer_, query_, expect_rcode_);
-          switch (v.verdict) {
-            case Verdict::pass:
-              return finish(gen, true, std::move(v.detail));
-            case Verdict::fail:
-              return finish(gen, false, std::move(v.detail));
-            case Verdict::unrelated:
-              // Our own connection carries nothing but our query.
-              return finish(gen, false, "unexpected answer: " + v.detail);
-          }
+          judge(*c, gen);
         });
+  }
+
+  void judge(DnsConnection& c, Generation gen) {
+    AnswerVerdict v = (*judge_)(c.answer, query_);
+    if (v.verdict == Verdict::unrelated) {
+      // Our own connection carries nothing but our query.
+      return finish(gen, false, "unexpected answer: " + v.detail);
+    }
+    if (v.verdict == Verdict::pass && c.secure) {
+      AnswerVerdict cert = tls_->finish(*c.secure, std::chrono::system_clock::now());
+      if (!cert.detail.empty()) v.detail += ", " + cert.detail;
+      v.verdict = cert.verdict;
+      if (tls_->resumed()) v.detail += ", TLS resumed";
+    }
+    finish(gen, v.verdict == Verdict::pass, std::move(v.detail));
   }
 
   static std::string receive_error(const boost::system::error_code& ec) {
-    if (ec == boost::asio::error::eof) return "connection closed before the answer";
+    if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated) {
+      return "connection closed before the answer";
+    }
     return error_detail("receive", ec);
   }
 
   void stop() override {
+    if (!connection_) return;
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    connection_->socket().close(ignored);
+    connection_.reset();
   }
 
-  boost::asio::ip::tcp::endpoint target_;
-  boost::asio::ip::tcp::socket socket_;
+  tcp::endpoint target_;
   DnsQuery query_;
-  std::uint8_t expect_rcode_;
+  JudgePtr judge_;
+  std::optional<TlsClient> tls_;
   std::vector<std::uint8_t> request_;
-  std::array<std::uint8_t, 2> length_{};
-  std::vector<std::uint8_t> answer_;
+  DnsConnectionPtr connection_;
+};
+
+DnsExpectation expectation(const config::CheckConfig& cfg) {
+  DnsExpectation expect;
+  expect.rcode = cfg.expect_rcode;
+  for (const auto& text : cfg.expect_answer) {
+    // The parser accepted it, so it has a canonical form.
+    if (auto canonical = canonical_rdata(cfg.qtype, text)) expect.answers.push_back(*canonical);
+  }
+  return expect;
+}
+
+std::shared_ptr<Probe> make_query_probe(boost::asio::io_context& io, const config::CheckConfig& cfg,
+                                        DnsQuery query, JudgePtr judge) {
+  const auto address = to_asio(cfg.target);
+  switch (cfg.transport) {
+    case config::DnsTransport::udp:
+      return std::make_shared<DnsUdpProbe>(io, boost::asio::ip::udp::endpoint(address, cfg.port),
+                                           std::move(query), std::move(judge));
+    case config::DnsTransport::tcp:
+      return std::make_shared<DnsStreamProbe>(io, tcp::endpoint(address, cfg.port),
+                                              std::move(query), std::move(judge), nullptr);
+    case config::DnsTransport::tls:
+      return std::make_shared<DnsStreamProbe>(io, tcp::endpoint(address, cfg.port),
+                                              std::move(query), std::move(judge), &cfg);
+  }
+  return std::make_shared<FailingProbe>(io, "unknown DNS transport");
+}
+
+// soa_primary: this node's SOA query and the primary's (over UDP) run
+// side by side with the service's timeout; when both are in, SoaFreshness
+// compares the serials. A failed local query fails the check on its own.
+class SoaCheck final : public Check {
+ public:
+  SoaCheck(boost::asio::io_context& io, const config::CheckConfig& cfg, DnsQuery local_query,
+           DnsQuery primary_query)
+      : local_judge_(std::make_shared<DnsJudge>(expectation(cfg), true)),
+        primary_judge_(std::make_shared<DnsJudge>(DnsExpectation{}, true)),
+        local_(make_query_probe(io, cfg, std::move(local_query), local_judge_)),
+        primary_(std::make_shared<DnsUdpProbe>(
+            io, boost::asio::ip::udp::endpoint(to_asio(*cfg.soa_primary), cfg.soa_primary_port),
+            std::move(primary_query), primary_judge_)),
+        freshness_(cfg.max_serial_lag, cfg.primary_grace, std::chrono::steady_clock::now()) {}
+  ~SoaCheck() override { cancel(); }
+  SoaCheck(const SoaCheck&) = delete;
+  SoaCheck& operator=(const SoaCheck&) = delete;
+
+  void run(std::chrono::milliseconds timeout, std::function<void(Result)> done) override {
+    cancel();
+    done_ = std::move(done);
+    local_result_.reset();
+    primary_result_.reset();
+    local_->run(timeout, [this](Result r) {
+      local_result_ = std::move(r);
+      complete();
+    });
+    primary_->run(timeout, [this](Result r) {
+      primary_result_ = std::move(r);
+      complete();
+    });
+  }
+
+  void cancel() override {
+    done_ = nullptr;
+    local_->cancel();
+    primary_->cancel();
+  }
+
+ private:
+  void complete() {
+    if (!local_result_ || !primary_result_ || !done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    Result local = std::move(*local_result_);
+    if (!local.ok) return done(std::move(local));
+    const std::optional<std::uint32_t> primary =
+        primary_result_->ok ? primary_judge_->serial() : std::nullopt;
+    AnswerVerdict v = freshness_.judge(*local_judge_->serial(), primary, primary_result_->detail,
+                                       std::chrono::steady_clock::now());
+    const bool ok = v.verdict == Verdict::pass;
+    if (ok) v.detail += " in " + format_latency(local.latency);
+    done(Result{ok, local.latency, std::move(v.detail)});
+  }
+
+  JudgePtr local_judge_;
+  JudgePtr primary_judge_;
+  std::shared_ptr<Probe> local_;
+  std::shared_ptr<Probe> primary_;
+  SoaFreshness freshness_;
+  std::function<void(Result)> done_;
+  std::optional<Result> local_result_;
+  std::optional<Result> primary_result_;
 };
 
 }  // namespace
@@ -136,16 +301,15 @@ class DnsTcpProbe final : public Probe {
 std::shared_ptr<Probe> make_dns_probe(boost::asio::io_context& io, const config::CheckConfig& cfg) {
   auto query = DnsQuery::make(cfg.qname, cfg.qtype);
   if (!query) return std::make_shared<FailingProbe>(io, "invalid query name '" + cfg.qname + "'");
-  const auto address = to_asio(cfg.target);
-  switch (cfg.transport) {
-    case config::DnsTransport::udp:
-      return std::make_shared<DnsUdpProbe>(io, boost::asio::ip::udp::endpoint(address, cfg.port),
-                                           std::move(*query), cfg.expect_rcode);
-    case config::DnsTransport::tcp:
-      return std::make_shared<DnsTcpProbe>(io, boost::asio::ip::tcp::endpoint(address, cfg.port),
-                                           std::move(*query), cfg.expect_rcode);
-  }
-  return std::make_shared<FailingProbe>(io, "unknown DNS transport");
+  return make_query_probe(io, cfg, std::move(*query),
+                          std::make_shared<DnsJudge>(expectation(cfg), false));
+}
+
+std::unique_ptr<Check> make_soa_check(boost::asio::io_context& io, const config::CheckConfig& cfg) {
+  auto local = DnsQuery::make(cfg.qname, cfg.qtype);
+  auto primary = DnsQuery::make(cfg.qname, cfg.qtype);
+  if (!local || !primary) return nullptr;
+  return std::make_unique<SoaCheck>(io, cfg, std::move(*local), std::move(*primary));
 }
 
 }  // namespace anycastd::probe

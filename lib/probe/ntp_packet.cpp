@@ -1,6 +1,10 @@
 #include "probe/ntp_packet.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "util/buffer.hpp"
 
@@ -9,6 +13,29 @@ namespace {
 
 // RFC 5905 §6: seconds from the NTP prime epoch (1900) to the Unix epoch (1970).
 constexpr std::uint64_t kUnixEpochInNtp = 2'208'988'800;
+constexpr double kNtpFractionScale = 4294967296.0;  // 2^32: 32.32 timestamps
+constexpr double kNtpShortScale = 65536.0;          // 2^16: 16.16 short format
+// RFC 5905 §7.2 and A.1.1: PHI, the frequency tolerance (15 ppm), and
+// MINDISP, the least dispersion (5 ms).
+constexpr double kNtpPhi = 15e-6;
+constexpr double kNtpMinDispersion = 0.005;
+// Our clock's precision in the dispersion: clock_gettime() reads to about a
+// microsecond (2^-20 s).
+const double kNtpLocalPrecision = std::ldexp(1.0, -20);
+
+double short_seconds(std::uint32_t value) {
+  return static_cast<double>(value) / kNtpShortScale;
+}
+
+double to_seconds(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// "12.3ms", "1.500s"
+std::string format_seconds(double seconds) {
+  if (seconds < 1.0) return fmt::format("{:.1f}ms", seconds * 1000.0);
+  return fmt::format("{:.3f}s", seconds);
+}
 
 // RFC 5905 §7.4: a kiss code is four ASCII characters in the reference ID.
 std::string kiss_code(std::uint32_t reference_id) {
@@ -80,8 +107,35 @@ NtpPacket client_request(std::uint64_t transmit_time) {
   return p;
 }
 
+NtpSample ntp_sample(const NtpPacket& answer, std::uint64_t t1, std::uint64_t t4) {
+  // Timestamp differences are taken modulo 2^64 and read as signed, which is
+  // right across an era boundary as long as the clocks are within 68 years
+  // (RFC 5905 §6).
+  const auto seconds = [](std::uint64_t later, std::uint64_t earlier) {
+    return static_cast<double>(static_cast<std::int64_t>(later - earlier)) / kNtpFractionScale;
+  };
+  const std::uint64_t t2 = answer.receive_time;
+  const std::uint64_t t3 = answer.transmit_time;
+  NtpSample s;
+  s.offset = (seconds(t2, t1) + seconds(t3, t4)) / 2;
+  s.delay = seconds(t4, t1) - seconds(t3, t2);
+  // RFC 5905 A.5.1.1: a sample's dispersion is both precisions plus PHI times
+  // the round trip; A.5.5.2 root_dist(): max(MINDISP, root delay + delay) / 2
+  // + root dispersion + dispersion (no jitter from a single sample).
+  const double dispersion = std::ldexp(1.0, answer.precision) + kNtpLocalPrecision +
+                            kNtpPhi * std::max(0.0, seconds(t4, t1));
+  s.root_distance = std::max(kNtpMinDispersion, short_seconds(answer.root_delay) + s.delay) / 2 +
+                    short_seconds(answer.root_dispersion) + dispersion;
+  return s;
+}
+
+std::string format_offset(double seconds) {
+  if (std::fabs(seconds) < 1.0) return fmt::format("{:+.1f}ms", seconds * 1000.0);
+  return fmt::format("{:+.3f}s", seconds);
+}
+
 AnswerVerdict evaluate_ntp_answer(std::span<const std::uint8_t> wire, std::uint64_t transmit_time,
-                                  std::uint8_t max_stratum) {
+                                  std::uint64_t receive_time, const NtpLimits& limits) {
   const auto answer = decode_ntp(wire);
   if (!answer) {
     return {Verdict::fail, "short packet (" + std::to_string(wire.size()) + " bytes, need 48)"};
@@ -98,11 +152,26 @@ AnswerVerdict evaluate_ntp_answer(std::span<const std::uint8_t> wire, std::uint6
     const std::string code = kiss_code(answer->reference_id);
     return {Verdict::fail, "stratum 0 (kiss-o'-death" + (code.empty() ? "" : " " + code) + ")"};
   }
-  if (answer->stratum > max_stratum) {
+  if (answer->stratum > limits.max_stratum) {
     return {Verdict::fail, "stratum " + std::to_string(answer->stratum) + " > max_stratum " +
-                               std::to_string(max_stratum)};
+                               std::to_string(limits.max_stratum)};
   }
-  return {Verdict::pass, "stratum " + std::to_string(answer->stratum)};
+  // RFC 5905 §8: a zero transmit timestamp is not a time the server keeps.
+  if (answer->transmit_time == 0) return {Verdict::fail, "transmit timestamp zero"};
+
+  const NtpSample sample = ntp_sample(*answer, transmit_time, receive_time);
+  const std::string facts =
+      fmt::format("stratum {}, offset {}, root distance {}", answer->stratum,
+                  format_offset(sample.offset), format_seconds(sample.root_distance));
+  if (sample.root_distance > to_seconds(limits.max_root_distance)) {
+    return {Verdict::fail, fmt::format("{} > max_root_distance {}", facts,
+                                       format_seconds(to_seconds(limits.max_root_distance)))};
+  }
+  if (limits.max_offset && std::fabs(sample.offset) > to_seconds(*limits.max_offset)) {
+    return {Verdict::fail, fmt::format("{}: offset beyond max_offset {}", facts,
+                                       format_seconds(to_seconds(*limits.max_offset)))};
+  }
+  return {Verdict::pass, facts};
 }
 
 }  // namespace anycastd::probe

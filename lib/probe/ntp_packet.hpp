@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "probe/verdict.hpp"
@@ -49,12 +50,35 @@ std::uint64_t to_ntp_time(std::chrono::system_clock::time_point t);
 // server echoes as its origin timestamp (RFC 5905 §8).
 NtpPacket client_request(std::uint64_t transmit_time);
 
-// Judges `wire` as the answer to a request sent with `transmit_time`:
+// What one exchange says about the server's clock (RFC 5905 §8), in seconds.
+struct NtpSample {
+  double offset = 0;         // theta = ((T2 - T1) + (T3 - T4)) / 2
+  double delay = 0;          // delta = (T4 - T1) - (T3 - T2)
+  double root_distance = 0;  // lambda, RFC 5905 A.5.5.2 root_dist() for this one sample
+};
+
+// The sample of `answer` to a request sent at `t1` (our transmit timestamp)
+// and received at `t4` (our clock).
+NtpSample ntp_sample(const NtpPacket& answer, std::uint64_t t1, std::uint64_t t4);
+
+struct NtpLimits {
+  std::uint8_t max_stratum = 15;
+  std::optional<std::chrono::nanoseconds> max_offset;  // unset: the offset is not judged
+  std::chrono::nanoseconds max_root_distance = std::chrono::milliseconds(1500);
+};
+
+// Judges `wire` as the answer to a request sent with `transmit_time` and
+// received at `receive_time` (both our clock, NTP timestamp format):
 //  - shorter than 48 bytes: fail;
 //  - origin timestamp is not ours: unrelated (RFC 5905 §8, "bogus packet");
-//  - not server mode, LI=3, stratum 0 (kiss-o'-death) or > max_stratum: fail;
+//  - not server mode, LI=3, stratum 0 (kiss-o'-death) or > max_stratum,
+//    transmit timestamp zero: fail;
+//  - root distance above max_root_distance, |offset| above max_offset: fail;
 //  - otherwise pass.
 AnswerVerdict evaluate_ntp_answer(std::span<const std::uint8_t> wire, std::uint64_t transmit_time,
-                                  std::uint8_t max_stratum);
+                                  std::uint64_t receive_time, const NtpLimits& limits);
+
+// "+1.2ms", "-2.000s"
+std::string format_offset(double seconds);
 
 }  // namespace anycastd::probe

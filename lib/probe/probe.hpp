@@ -82,5 +82,9 @@ std::shared_ptr<Probe> make_dns_probe(boost::asio::io_context& io, const config:
 std::shared_ptr<Probe> make_ntp_probe(boost::asio::io_context& io, const config::CheckConfig& cfg);
 std::shared_ptr<Probe> make_tcp_probe(boost::asio::io_context& io, const config::CheckConfig& cfg);
 std::shared_ptr<Probe> make_exec_probe(boost::asio::io_context& io, const config::CheckConfig& cfg);
+std::shared_ptr<Probe> make_http_probe(boost::asio::io_context& io, const config::CheckConfig& cfg);
+std::shared_ptr<Probe> make_file_probe(boost::asio::io_context& io, const config::CheckConfig& cfg);
+// A dns check with soa_primary; nullptr when the query name is invalid.
+std::unique_ptr<Check> make_soa_check(boost::asio::io_context& io, const config::CheckConfig& cfg);
 
 }  // namespace anycastd::probe

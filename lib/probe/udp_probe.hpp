@@ -20,7 +20,8 @@ class UdpProbe : public Probe {
 
   // The request for a new run (fresh DNS ID or NTP transmit timestamp).
   virtual std::span<const std::uint8_t> next_request() = 0;
-  virtual AnswerVerdict evaluate(std::span<const std::uint8_t> answer) const = 0;
+  // Judges one datagram as soon as it is read (NTP takes its receive time here).
+  virtual AnswerVerdict evaluate(std::span<const std::uint8_t> answer) = 0;
 
  private:
   void start(Generation gen) override;

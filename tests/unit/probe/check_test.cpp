@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <chrono>
@@ -137,6 +138,7 @@ Bytes ntp_answer(std::span<const std::uint8_t> request, void (*change)(NtpPacket
   p.version = 4;
   p.mode = kNtpModeServer;
   p.stratum = 2;
+  p.precision = -20;
   p.reference_id = 0x7f000001;
   p.origin_time = req ? req->transmit_time : 0;
   p.receive_time = to_ntp_time(std::chrono::system_clock::now());
@@ -144,6 +146,73 @@ Bytes ntp_answer(std::span<const std::uint8_t> request, void (*change)(NtpPacket
   change(p);
   return encode(p);
 }
+
+// Appends one answer record for the question's name (a pointer to offset
+// 12, RFC 1035 §4.1.4) to an answer made by dns_answer().
+Bytes with_record(Bytes answer, std::uint16_t type, const Bytes& rdata) {
+  answer[7] = static_cast<std::uint8_t>(answer[7] + 1);  // ANCOUNT, below 256 here
+  const Bytes rr = {0xc0,
+                    0x0c,
+                    static_cast<std::uint8_t>(type >> 8),
+                    static_cast<std::uint8_t>(type),
+                    0x00,
+                    0x01,
+                    0x00,
+                    0x00,
+                    0x00,
+                    0x3c,  // IN, TTL 60
+                    static_cast<std::uint8_t>(rdata.size() >> 8),
+                    static_cast<std::uint8_t>(rdata.size())};
+  answer.insert(answer.end(), rr.begin(), rr.end());
+  answer.insert(answer.end(), rdata.begin(), rdata.end());
+  return answer;
+}
+
+// SOA RDATA (RFC 1035 §3.3.13) with root MNAME and RNAME and `serial`.
+Bytes soa_rdata(std::uint32_t serial) {
+  Bytes rdata = {0x00, 0x00};
+  for (int shift = 24; shift >= 0; shift -= 8)
+    rdata.push_back(static_cast<std::uint8_t>(serial >> shift));
+  rdata.resize(rdata.size() + 16, 0x00);  // REFRESH RETRY EXPIRE MINIMUM
+  return rdata;
+}
+
+// A minimal HTTP/1.1 server: reads the request head, records it, writes
+// `response` and closes.
+class FakeHttpServer {
+ public:
+  FakeHttpServer(asio::io_context& io, std::string response)
+      : acceptor_(io, tcp::endpoint(kLoopback, 0)), response_(std::move(response)) {
+    accept();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string last_request;
+
+ private:
+  struct Connection {
+    explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    std::string in;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      auto c = std::make_shared<Connection>(std::move(socket));
+      asio::async_read_until(c->socket, asio::dynamic_buffer(c->in), "\r\n\r\n",
+                             [this, c](boost::system::error_code ec, std::size_t) {
+                               if (ec) return;
+                               last_request = c->in;
+                               asio::async_write(c->socket, asio::buffer(response_),
+                                                 [c](boost::system::error_code, std::size_t) {});
+                             });
+      accept();
+    });
+  }
+
+  tcp::acceptor acceptor_;
+  std::string response_;
+};
 
 // A loopback TCP port with nothing listening on it.
 std::uint16_t closed_port(asio::io_context& io) {
@@ -459,7 +528,7 @@ TEST_F(CheckTest, NtpGoodAnswerPasses) {
   auto check = make_check(io, of_type(config::CheckType::ntp, server.port()));
   const Result r = probe(*check);
   EXPECT_TRUE(r.ok) << r.detail;
-  EXPECT_TRUE(r.detail.starts_with("stratum 2 in ")) << r.detail;
+  EXPECT_TRUE(r.detail.starts_with("stratum 2, offset ")) << r.detail;
 }
 
 TEST_F(CheckTest, NtpRequestIsAClientPacket) {
@@ -618,6 +687,221 @@ TEST_F(CheckTest, ExecInheritsNoDescriptors) {
   const Result r = probe(*check);
   EXPECT_TRUE(r.ok) << r.detail;
   ::close(high);
+}
+
+// ---- dns: expect_answer and soa_primary ----
+
+TEST_F(CheckTest, DnsExpectAnswerMatchesTheRecords) {
+  FakeUdpServer server(io, [](auto q) {
+    return std::vector<Bytes>{with_record(dns_answer(q, 0), 1, {198, 18, 100, 1})};
+  });
+  auto cfg = udp_dns(server.port());
+  cfg.expect_answer = {"198.18.100.1"};
+  auto check = make_check(io, cfg);
+  Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_TRUE(r.detail.starts_with("NOERROR, 1 expected answer in ")) << r.detail;
+  cfg.expect_answer = {"198.18.100.2"};
+  check = make_check(io, cfg);
+  r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "NOERROR, 198.18.100.2 not in the answer (got 198.18.100.1)");
+}
+
+struct SoaServers {
+  SoaServers(asio::io_context& io)
+      : local(io, [this](auto q) { return answer(q, local_serial); }),
+        primary(io, [this](auto q) { return answer(q, primary_serial); }) {}
+  std::vector<Bytes> answer(std::span<const std::uint8_t> q, std::optional<std::uint32_t> serial) {
+    if (!serial) return {};
+    return {with_record(dns_answer(q, 0), 6, soa_rdata(*serial))};
+  }
+  std::optional<std::uint32_t> local_serial = 7;
+  std::optional<std::uint32_t> primary_serial = 7;
+  FakeUdpServer local;
+  FakeUdpServer primary;
+};
+
+config::CheckConfig soa_check(std::uint16_t local_port, std::uint16_t primary_port) {
+  config::CheckConfig cfg;
+  cfg.type = config::CheckType::dns;
+  cfg.target = *IpAddress::parse("127.0.0.1");
+  cfg.port = local_port;
+  cfg.qname = "home.";
+  cfg.qtype_name = "SOA";
+  cfg.qtype = 6;
+  cfg.soa_primary = *IpAddress::parse("127.0.0.1");
+  cfg.soa_primary_port = primary_port;
+  return cfg;
+}
+
+TEST_F(CheckTest, SoaSerialIsComparedWithThePrimary) {
+  SoaServers servers(io);
+  auto cfg = soa_check(servers.local.port(), servers.primary.port());
+  cfg.primary_grace = 0ms;
+  auto check = make_check(io, cfg);
+  Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_TRUE(r.detail.starts_with("serial 7, primary 7 in ")) << r.detail;
+  EXPECT_EQ(servers.primary.requests, 1);
+
+  servers.primary_serial = 8;  // the primary's zone moved on, transfers did not follow
+  r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "serial 7 is 1 behind the primary's 8 (max_serial_lag 0)");
+
+  servers.primary_serial.reset();  // silent primary, no grace: fails
+  r = probe(*check, 200ms);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.detail.find("primary unreachable for") != std::string::npos) << r.detail;
+}
+
+TEST_F(CheckTest, SoaCheckFailsOnTheLocalAnswerFirst) {
+  SoaServers servers(io);
+  servers.local_serial.reset();
+  auto check = make_check(io, soa_check(servers.local.port(), servers.primary.port()));
+  const Result r = probe(*check, 200ms);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "timeout after 200ms");
+}
+
+TEST_F(CheckTest, SoaWithinThePrimaryGracePasses) {
+  SoaServers servers(io);
+  servers.primary_serial.reset();
+  auto check = make_check(io, soa_check(servers.local.port(), servers.primary.port()));
+  const Result r = probe(*check, 200ms);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_TRUE(
+      r.detail.starts_with("serial 7, primary unreachable for 0s (timeout after 200ms), "
+                           "no primary serial yet in "))
+      << r.detail;
+}
+
+// ---- ntp: max_offset ----
+
+TEST_F(CheckTest, NtpOffsetBeyondMaxOffsetFails) {
+  FakeUdpServer server(io, [](auto q) {
+    return std::vector<Bytes>{ntp_answer(q, [](NtpPacket& p) {
+      p.receive_time += std::uint64_t{2} << 32;  // a clock 2 s ahead of ours
+      p.transmit_time = p.receive_time;
+    })};
+  });
+  auto cfg = of_type(config::CheckType::ntp, server.port());
+  cfg.max_offset = 100ms;
+  auto check = make_check(io, cfg);
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.detail.starts_with("stratum 2, offset +2.0")) << r.detail;
+  EXPECT_TRUE(r.detail.ends_with("offset beyond max_offset 100.0ms")) << r.detail;
+}
+
+// ---- file ----
+
+TEST_F(CheckTest, FileCheckFailsWhileTheFileExists) {
+  config::CheckConfig cfg;
+  cfg.type = config::CheckType::file;
+  cfg.path = temp_path("maintenance");
+  std::remove(cfg.path.c_str());
+  auto check = make_check(io, cfg);
+  Result r = probe(*check);
+  EXPECT_TRUE(r.ok);
+  EXPECT_TRUE(r.detail.starts_with("no maintenance file in ")) << r.detail;
+  std::ofstream(cfg.path).put('\n');
+  r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "maintenance file " + cfg.path + " exists");
+  std::remove(cfg.path.c_str());
+  EXPECT_TRUE(probe(*check).ok);
+}
+
+// ---- http ----
+
+config::CheckConfig http_check(std::uint16_t port) {
+  config::CheckConfig cfg;
+  cfg.type = config::CheckType::http;
+  cfg.target = *IpAddress::parse("127.0.0.1");
+  cfg.port = port;
+  cfg.path = "/health";
+  return cfg;
+}
+
+TEST_F(CheckTest, HttpOkPassesAndSendsOneRequestPerConnection) {
+  FakeHttpServer server(io, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  auto check = make_check(io, http_check(server.port()));
+  const Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_TRUE(r.detail.starts_with("HTTP 200 in ")) << r.detail;
+  EXPECT_TRUE(server.last_request.starts_with("GET /health HTTP/1.1\r\n")) << server.last_request;
+  EXPECT_NE(server.last_request.find("Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"),
+            std::string::npos)
+      << server.last_request;
+  EXPECT_NE(server.last_request.find("Connection: close\r\n"), std::string::npos);
+}
+
+TEST_F(CheckTest, HttpUnexpectedStatusFails) {
+  FakeHttpServer server(io, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+  auto cfg = http_check(server.port());
+  cfg.host = "www.test.home";
+  auto check = make_check(io, cfg);
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "HTTP 503, expected 200");
+  EXPECT_NE(server.last_request.find("Host: www.test.home:"), std::string::npos);
+}
+
+TEST_F(CheckTest, HttpBodyIsSearchedAlsoWhenChunked) {
+  FakeHttpServer server(io,
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "7\r\nstatus:\r\n3\r\n ok\r\n0\r\n\r\n");
+  auto cfg = http_check(server.port());
+  cfg.expect_body = "status: ok";
+  auto check = make_check(io, cfg);
+  Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  cfg.expect_body = "status: degraded";
+  check = make_check(io, cfg);
+  r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "HTTP 200, body (10 bytes) lacks \"status: degraded\"");
+}
+
+TEST_F(CheckTest, HttpLongBodyIsReadOnlyTo64KiB) {
+  // A body announced as 1 MiB: the check reads 64 KiB and stops.
+  std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n";
+  response += std::string(70 * 1024, 'x');
+  FakeHttpServer server(io, response);
+  auto cfg = http_check(server.port());
+  cfg.expect_body = "y";
+  auto check = make_check(io, cfg);
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "HTTP 200, body (65536 bytes) lacks \"y\"");
+}
+
+TEST_F(CheckTest, HttpConnectionClosedWithoutResponse) {
+  tcp::acceptor listener(io, tcp::endpoint(kLoopback, 0));
+  listener.async_accept([](boost::system::error_code, tcp::socket) {});  // closes at once
+  auto check = make_check(io, http_check(listener.local_endpoint().port()));
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "connection closed before the response");
+}
+
+TEST_F(CheckTest, HttpRefused) {
+  auto check = make_check(io, http_check(closed_port(io)));
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "connect: connection refused");
+}
+
+TEST_F(CheckTest, HttpsWithAnUnreadableCaFileFailsEveryRun) {
+  auto cfg = http_check(closed_port(io));
+  cfg.tls = true;
+  cfg.ca_file = temp_path("no-such-ca.pem");
+  auto check = make_check(io, cfg);
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.detail.starts_with("ca_file " + cfg.ca_file + ": ")) << r.detail;
 }
 
 }  // namespace

@@ -1,0 +1,3 @@
+// The one translation unit that compiles Boost.Beast
+// (BOOST_BEAST_SEPARATE_COMPILATION), for the http check.
+#include <boost/beast/src.hpp>
