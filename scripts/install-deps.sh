@@ -11,7 +11,7 @@ PACKAGES="
   libmnl-dev libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libldns-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  debhelper groff-base psmisc
+  debhelper groff-base psmisc libnginx-mod-stream
   $(awk '!/^#/ && NF == 2 {print $2}' scripts/programs.txt | sort -u)
 "
 missing=""

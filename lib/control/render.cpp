@@ -117,6 +117,8 @@ std::string check_line(const json& check) {
   std::string out = "  check";
   if (auto type = text(check, "type")) out += " " + *type;
   if (auto target = text(check, "target")) out += " " + *target;
+  // A check whose failure only degrades says so; withdrawing is the default.
+  if (text(check, "on_failure") == "degrade") out += " (degrades)";
   out += ": " + text(check, "last").value_or("none");
   if (auto detail = text(check, "detail"); detail && !detail->empty()) out += ", " + *detail;
   const auto passes = text(check, "passes");

@@ -46,6 +46,26 @@ TEST(RenderStatus, SeveralServicesAlignAndShowAdminAndHoldDown) {
             "  check ntp 127.0.0.1:123: fail (1 ok, 3 failed)\n");
 }
 
+TEST(RenderStatus, DegradedServiceAndADegradeOnlyCheck) {
+  const auto status = json::parse(R"json({
+    "services":[{"name":"web","state":"degraded","announce":"degrade","require":"all",
+      "prefixes":["198.19.224.5/32"],"since_s":4,
+      "reason":"2 rounds degraded: https 198.19.224.5:443/: certificate expires in 3d",
+      "checks":[{"type":"tcp","target":"198.19.224.5:443","on_failure":"withdraw",
+                 "last":"pass","detail":"connected in 0.1ms","passes":9,"failures":0},
+                {"type":"http","target":"198.19.224.5:443/","on_failure":"degrade",
+                 "last":"fail","detail":"HTTP 200, certificate expires in 3d (cert_min_days 7)",
+                 "passes":7,"failures":2}]}]})json");
+  EXPECT_EQ(render_status(status),
+            "anycastd\n"
+            "SERVICE  STATE     ROUTE    PREFIXES         SINCE  REASON\n"
+            "web      degraded  degrade  198.19.224.5/32  4s     2 rounds degraded: https "
+            "198.19.224.5:443/: certificate expires in 3d\n"
+            "  check tcp 198.19.224.5:443: pass, connected in 0.1ms (9 ok, 0 failed)\n"
+            "  check http 198.19.224.5:443/ (degrades): fail, HTTP 200, certificate expires in 3d "
+            "(cert_min_days 7) (7 ok, 2 failed)\n");
+}
+
 TEST(RenderStatus, ToleratesMissingAndWrongTypes) {
   EXPECT_EQ(render_status(json::object()), "anycastd\nno services configured\n");
   EXPECT_EQ(render_status(json::array()), "anycastd\nno services configured\n");
