@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "probe/dns_message.hpp"
 
@@ -31,16 +33,13 @@ constexpr std::array<Case, 5> kCases = {{{1, "198.18.100.1"},
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static auto cases = [] {
-    std::array<std::pair<DnsQuery, DnsExpectation>, kCases.size()> out{
-        {{*DnsQuery::make("test.home.", kCases[0].qtype), {}},
-         {*DnsQuery::make("test.home.", kCases[1].qtype), {}},
-         {*DnsQuery::make("test.home.", kCases[2].qtype), {}},
-         {*DnsQuery::make("test.home.", kCases[3].qtype), {}},
-         {*DnsQuery::make("test.home.", kCases[4].qtype), {}}}};
-    for (std::size_t i = 0; i < kCases.size(); ++i) {
-      const auto canonical = canonical_rdata(kCases[i].qtype, kCases[i].expected);
+    std::vector<std::pair<DnsQuery, DnsExpectation>> out;
+    for (const Case& c : kCases) {
+      DnsExpectation expect;
+      const auto canonical = canonical_rdata(c.qtype, c.expected);
       if (!canonical) std::abort();
-      out[i].second.answers.push_back(*canonical);
+      expect.answers.push_back(*canonical);
+      out.emplace_back(std::move(*DnsQuery::make("test.home.", c.qtype)), std::move(expect));
     }
     return out;
   }();
