@@ -1,11 +1,13 @@
 // RFC 2328 §9: the interface state machine, the DR/BDR election (§9.4) and
 // the Hello protocol (§9.5 sending, §10.5 receiving).
+#include "ospf/interface.hpp"
+
 #include <algorithm>
 #include <tuple>
 
 #include <fmt/format.h>
 
-#include "ospf/speaker.hpp"
+#include "ospf/area.hpp"
 
 namespace anycastd::ospf {
 
@@ -55,19 +57,22 @@ std::pair<std::uint32_t, std::uint32_t> elect(const std::vector<Candidate>& cand
 
 }  // namespace
 
-void Speaker::interface_event(Interface& iface, InterfaceEvent event, TimePoint now, Out& out) {
-  switch (iface.state) {
+Interface::Interface(InterfaceInfo info, config::OspfInterfaceConfig config)
+    : info(std::move(info)), config(std::move(config)) {}
+
+void Interface::handle(InterfaceEvent event, Area& area, Out& out) {
+  switch (state) {
     case InterfaceState::down:
       switch (event) {
         case InterfaceEvent::interface_up:
           // RFC 2328 §9.3 InterfaceUp: point-to-point goes straight to
           // Point-to-point; a router that cannot become DR to DR Other; else Waiting.
-          if (!iface.broadcast()) {
-            enter_interface_state(iface, InterfaceState::point_to_point, now, out);
-          } else if (iface.config.priority == 0) {
-            enter_interface_state(iface, InterfaceState::dr_other, now, out);
+          if (!broadcast()) {
+            enter_state(InterfaceState::point_to_point, area, out);
+          } else if (config.priority == 0) {
+            enter_state(InterfaceState::dr_other, area, out);
           } else {
-            enter_interface_state(iface, InterfaceState::waiting, now, out);
+            enter_state(InterfaceState::waiting, area, out);
           }
           return;
         case InterfaceEvent::wait_timer:
@@ -82,10 +87,10 @@ void Speaker::interface_event(Interface& iface, InterfaceEvent event, TimePoint 
         case InterfaceEvent::backup_seen:
         case InterfaceEvent::wait_timer:
           // "Calculate the attached network's BDR and DR".
-          elect_designated_routers(iface, now, out);
+          elect_designated_routers(area, out);
           return;
         case InterfaceEvent::interface_down:
-          enter_interface_state(iface, InterfaceState::down, now, out);
+          enter_state(InterfaceState::down, area, out);
           return;
         case InterfaceEvent::interface_up:
         case InterfaceEvent::neighbor_change:
@@ -95,7 +100,7 @@ void Speaker::interface_event(Interface& iface, InterfaceEvent event, TimePoint 
     case InterfaceState::point_to_point:
       switch (event) {
         case InterfaceEvent::interface_down:
-          enter_interface_state(iface, InterfaceState::down, now, out);
+          enter_state(InterfaceState::down, area, out);
           return;
         case InterfaceEvent::interface_up:
         case InterfaceEvent::wait_timer:
@@ -109,10 +114,10 @@ void Speaker::interface_event(Interface& iface, InterfaceEvent event, TimePoint 
     case InterfaceState::dr:
       switch (event) {
         case InterfaceEvent::neighbor_change:
-          elect_designated_routers(iface, now, out);
+          elect_designated_routers(area, out);
           return;
         case InterfaceEvent::interface_down:
-          enter_interface_state(iface, InterfaceState::down, now, out);
+          enter_state(InterfaceState::down, area, out);
           return;
         case InterfaceEvent::interface_up:
         case InterfaceEvent::wait_timer:
@@ -123,78 +128,66 @@ void Speaker::interface_event(Interface& iface, InterfaceEvent event, TimePoint 
   }
 }
 
-void Speaker::enter_interface_state(Interface& iface, InterfaceState state, TimePoint now,
-                                    Out& out) {
-  const InterfaceState old = iface.state;
-  if (old == state) return;
-  iface.state = state;
-  log(config::LogLevel::info,
-      fmt::format("{}: interface {} -> {}", iface.info.name, to_string(old), to_string(state)),
-      out);
-  const std::size_t index = static_cast<std::size_t>(&iface - interfaces_.data());
-  const bool designated = state == InterfaceState::dr || state == InterfaceState::backup;
-  if (designated != iface.all_drouters) {
-    iface.all_drouters = designated;
-    out.push_back(SetAllDRouters{index, designated});
+void Interface::enter_state(InterfaceState next, Area& area, Out& out) {
+  const InterfaceState old = state;
+  if (old == next) return;
+  state = next;
+  out.log(config::LogLevel::info,
+          fmt::format("ospf: {}: interface {} -> {}", info.name, to_string(old), to_string(next)));
+  const bool designated = next == InterfaceState::dr || next == InterfaceState::backup;
+  if (designated != all_drouters) {
+    all_drouters = designated;
+    out.push(SetAllDRouters{id(), designated});
   }
-  switch (state) {
-    case InterfaceState::down: {
+  switch (next) {
+    case InterfaceState::down:
       // §9.3 InterfaceDown: "All interface variables are reset ... the
       // neighbor connections associated with the interface are destroyed (KillNbr)".
-      iface.hello_at.reset();
-      iface.wait_at.reset();
-      std::vector<std::uint32_t> ids;
-      for (const auto& [id, nbr] : iface.neighbors)
-        ids.push_back(id);
-      for (const auto id : ids) {
-        auto it = iface.neighbors.find(id);
-        if (it != iface.neighbors.end()) {
-          neighbor_event(iface, it->second, NeighborEvent::kill_nbr, now, out);
-        }
-      }
-      iface.designated_router = 0;
-      iface.backup_designated_router = 0;
+      out.cancel(TimerId::of(TimerKind::hello, id()));
+      out.cancel(TimerId::of(TimerKind::wait, id()));
+      for (auto& [router_id, nbr] : neighbors)
+        nbr.handle(NeighborEvent::kill_nbr, *this, area, out);
+      designated_router = 0;
+      backup_designated_router = 0;
+      neighbor_change = false;
       break;
-    }
     case InterfaceState::waiting:
       // §9.3: "start the wait timer"; its length is RouterDeadInterval.
-      iface.wait_at = now + iface.config.dead_interval;
+      out.arm(TimerId::of(TimerKind::wait, id()), out.now + config.dead_interval);
       [[fallthrough]];
     case InterfaceState::point_to_point:
     case InterfaceState::dr_other:
       if (old == InterfaceState::down) {
         // §9.5: "start the interval Hello Timer, enabling the periodic sending of Hello packets".
-        send_hello(iface, true, now, out);
-        iface.hello_at = now + iface.config.hello_interval;
+        send_hello(true, area, out);
+        out.arm(TimerId::of(TimerKind::hello, id()), out.now + config.hello_interval);
       }
       break;
     case InterfaceState::backup:
     case InterfaceState::dr:
       break;
   }
-  if (state_ == State::running) {
-    update_network_lsa(iface, now, out);
-    schedule_router_lsa(now, out);
-  }
+  network_lsa_stale = true;
+  area.router_lsa_stale = true;
 }
 
-void Speaker::elect_designated_routers(Interface& iface, TimePoint now, Out& out) {
+void Interface::elect_designated_routers(Area& area, Out& out) {
   // §9.4 step 1: the eligible routers are the neighbours in 2-Way or better
   // with non-zero priority, and ourselves if our priority is not zero.
   std::vector<Candidate> candidates;
-  const std::size_t self = iface.config.priority > 0 ? 0 : std::string::npos;
-  if (iface.config.priority > 0) {
-    candidates.push_back({router_id_, iface.info.address, iface.config.priority,
-                          iface.designated_router, iface.backup_designated_router});
+  const std::size_t self = config.priority > 0 ? 0 : std::string::npos;
+  if (config.priority > 0) {
+    candidates.push_back({area.router_id, info.address, config.priority, designated_router,
+                          backup_designated_router});
   }
-  for (const auto& [id, nbr] : iface.neighbors) {
+  for (const auto& [id, nbr] : neighbors) {
     if (nbr.state < NeighborState::two_way || nbr.priority == 0) continue;
     candidates.push_back(
         {id, nbr.address, nbr.priority, nbr.designated_router, nbr.backup_designated_router});
   }
-  const std::uint32_t me = iface.info.address;
-  const std::uint32_t old_dr = iface.designated_router;
-  const std::uint32_t old_bdr = iface.backup_designated_router;
+  const std::uint32_t me = info.address;
+  const std::uint32_t old_dr = designated_router;
+  const std::uint32_t old_bdr = backup_designated_router;
   auto [dr, bdr] = elect(candidates);
   // Step 4: "If Router X is now newly the DR or newly the BDR, or is now no
   // longer the DR or no longer the BDR, repeat steps 2 and 3".
@@ -204,105 +197,92 @@ void Speaker::elect_designated_routers(Interface& iface, TimePoint now, Out& out
     candidates[self].bdr = bdr;
     std::tie(dr, bdr) = elect(candidates);
   }
-  iface.designated_router = dr;
-  iface.backup_designated_router = bdr;
+  designated_router = dr;
+  backup_designated_router = bdr;
   if (dr != old_dr || bdr != old_bdr) {
-    log(config::LogLevel::info,
-        fmt::format("{}: DR {}, BDR {}", iface.info.name, dotted(dr), dotted(bdr)), out);
+    out.log(config::LogLevel::info,
+            fmt::format("ospf: {}: DR {}, BDR {}", info.name, dotted(dr), dotted(bdr)));
   }
   // Step 5: the interface state follows from the result.
-  InterfaceState state = InterfaceState::dr_other;
+  InterfaceState next = InterfaceState::dr_other;
   if (dr == me) {
-    state = InterfaceState::dr;
+    next = InterfaceState::dr;
   } else if (bdr == me) {
-    state = InterfaceState::backup;
+    next = InterfaceState::backup;
   }
-  enter_interface_state(iface, state, now, out);
+  enter_state(next, area, out);
   // Step 7: "if the above calculations have caused the identity of either the
   // DR or BDR to change, the set of adjacencies ... will need to be modified":
   // AdjOK? for every neighbour in 2-Way or better.
   if (dr != old_dr || bdr != old_bdr) {
-    std::vector<std::uint32_t> ids;
-    for (const auto& [id, nbr] : iface.neighbors)
-      ids.push_back(id);
-    for (const auto id : ids) {
-      auto it = iface.neighbors.find(id);
-      if (it != iface.neighbors.end() && it->second.state >= NeighborState::two_way) {
-        neighbor_event(iface, it->second, NeighborEvent::adj_ok, now, out);
-      }
+    for (auto& [id, nbr] : neighbors) {
+      if (nbr.bidirectional()) nbr.handle(NeighborEvent::adj_ok, *this, area, out);
     }
-    if (state_ == State::running) {
-      update_network_lsa(iface, now, out);
-      schedule_router_lsa(now, out);
-    }
+    network_lsa_stale = true;
+    area.router_lsa_stale = true;
   }
 }
 
-void Speaker::send_hello(Interface& iface, bool with_neighbors, TimePoint, Out& out) {
+void Interface::hello_timer(Area& area, Out& out) {
+  send_hello(true, area, out);
+  out.arm(TimerId::of(TimerKind::hello, id()), out.now + config.hello_interval);
+}
+
+void Interface::send_goodbye(Area& area, Out& out) {
+  if (state != InterfaceState::down) send_hello(false, area, out);
+}
+
+void Interface::send_hello(bool with_neighbors, Area& area, Out& out) {
   Hello h;
   // §A.3.2: "Network mask ... on point-to-point networks ... set to 0.0.0.0"
   // is what BIRD and FRR send and accept; we send the mask on broadcast links.
-  h.network_mask = iface.broadcast() ? iface.info.mask() : 0;
-  h.hello_interval = seconds(iface.config.hello_interval);
+  h.network_mask = broadcast() ? info.mask() : 0;
+  h.hello_interval = seconds(config.hello_interval);
   h.options = kOptionE;
-  h.priority = iface.config.priority;
+  h.priority = config.priority;
   h.dead_interval = static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(iface.config.dead_interval).count());
-  h.designated_router = iface.designated_router;
-  h.backup_designated_router = iface.backup_designated_router;
+      std::chrono::duration_cast<std::chrono::seconds>(config.dead_interval).count());
+  h.designated_router = designated_router;
+  h.backup_designated_router = backup_designated_router;
   if (with_neighbors) {
     // §9.5: "the list of all routers from which Hello Packets have been seen
     // recently": neighbours in state Init or greater.
-    for (const auto& [id, nbr] : iface.neighbors) {
+    for (const auto& [id, nbr] : neighbors) {
       if (nbr.state >= NeighborState::init) h.neighbors.push_back(id);
     }
   }
-  send(iface, kAllSpfRouters, std::move(h), out);
+  send(kAllSpfRouters, std::move(h), area, out);
 }
 
-void Speaker::receive_hello(Interface& iface, std::uint32_t source, const Packet& packet,
-                            TimePoint now, Out& out) {
-  const auto& hello = std::get<Hello>(packet.body);
-  const std::string who =
-      fmt::format("Hello from {} ({})", dotted(packet.router_id), dotted(source));
+std::optional<Refusal> Interface::receive_hello(std::uint32_t router_id, std::uint32_t source,
+                                                const Hello& hello, Area& area, Out& out) {
+  const std::string who = fmt::format("Hello from {} ({})", dotted(router_id), dotted(source));
   // RFC 2328 §10.5: "the Network Mask, HelloInterval, and RouterDeadInterval
   // fields in the received Hello packet must be checked against the values
   // configured for the receiving interface. Any mismatch causes processing to
   // stop and the packet to be dropped" (the mask only on broadcast networks).
-  if (iface.broadcast() && hello.network_mask != iface.info.mask()) {
-    drop(iface, "mismatched_netmask",
-         fmt::format("{}: mask {}, ours {}", who, dotted(hello.network_mask),
-                     dotted(iface.info.mask())),
-         out);
-    return;
+  if (broadcast() && hello.network_mask != info.mask()) {
+    return Refusal{
+        "netmask_mismatch",
+        fmt::format("{}: mask {}, ours {}", who, dotted(hello.network_mask), dotted(info.mask()))};
   }
-  if (hello.hello_interval != seconds(iface.config.hello_interval)) {
-    drop(iface, "mismatched_hello_interval",
-         fmt::format("{}: HelloInterval {}s, ours {}s", who, hello.hello_interval,
-                     seconds(iface.config.hello_interval)),
-         out);
-    return;
+  if (hello.hello_interval != seconds(config.hello_interval)) {
+    return Refusal{"interval_mismatch",
+                   fmt::format("{}: HelloInterval {}s, ours {}s", who, hello.hello_interval,
+                               seconds(config.hello_interval))};
   }
-  const auto dead = std::chrono::duration_cast<std::chrono::seconds>(iface.config.dead_interval);
+  const auto dead = std::chrono::duration_cast<std::chrono::seconds>(config.dead_interval);
   if (hello.dead_interval != static_cast<std::uint32_t>(dead.count())) {
-    drop(
-        iface, "mismatched_dead_interval",
-        fmt::format("{}: RouterDeadInterval {}s, ours {}s", who, hello.dead_interval, dead.count()),
-        out);
-    return;
+    return Refusal{"interval_mismatch", fmt::format("{}: RouterDeadInterval {}s, ours {}s", who,
+                                                    hello.dead_interval, dead.count())};
   }
   // "The setting of the E-bit found in the Hello Packet's Options field must
   // match this area's ExternalRoutingCapability."
   if ((hello.options & kOptionE) == 0) {
-    drop(iface, "mismatched_options", who + ": E-bit clear (stub area?)", out);
-    return;
+    return Refusal{"options_mismatch", who + ": E-bit clear (stub area?)"};
   }
-  auto [it, created] = iface.neighbors.try_emplace(packet.router_id);
+  auto [it, created] = neighbors.try_emplace(router_id, router_id, source, out.now);
   Neighbor& nbr = it->second;
-  if (created) {
-    nbr.router_id = packet.router_id;
-    nbr.state_since = now;
-  }
   nbr.address = source;
   nbr.options = hello.options;
   const std::uint8_t old_priority = nbr.priority;
@@ -311,52 +291,103 @@ void Speaker::receive_hello(Interface& iface, std::uint32_t source, const Packet
   nbr.priority = hello.priority;
   nbr.designated_router = hello.designated_router;
   nbr.backup_designated_router = hello.backup_designated_router;
-  neighbor_event(iface, nbr, NeighborEvent::hello_received, now, out);
-  const bool lists_us = std::find(hello.neighbors.begin(), hello.neighbors.end(), router_id_) !=
+  nbr.handle(NeighborEvent::hello_received, *this, area, out);
+  const bool lists_us = std::find(hello.neighbors.begin(), hello.neighbors.end(), area.router_id) !=
                         hello.neighbors.end();
   if (!lists_us) {
     // "If the router itself does not appear in this list, then the neighbor
     // state machine should be executed with the event 1-WayReceived ...
     // and the processing of the Hello Packet stops."
-    neighbor_event(iface, nbr, NeighborEvent::one_way, now, out);
-    return;
+    nbr.handle(NeighborEvent::one_way, *this, area, out);
+    run_neighbor_change(area, out);
+    return std::nullopt;
   }
-  neighbor_event(iface, nbr, NeighborEvent::two_way_received, now, out);
-  if (!iface.broadcast()) return;
+  nbr.handle(NeighborEvent::two_way_received, *this, area, out);
+  run_neighbor_change(area, out);
+  if (!broadcast()) return std::nullopt;
   const bool declares_dr = hello.designated_router == source;
   const bool declares_bdr = hello.backup_designated_router == source;
   const bool declared_dr = old_dr == source;
   const bool declared_bdr = old_bdr == source;
-  bool neighbor_change = !created && old_priority != hello.priority;
+  bool neighbor_changed = !created && old_priority != hello.priority;
   bool backup_seen = false;
   // "If the neighbor is both declaring itself to be DR and the BDR field is
   // 0.0.0.0, and the receiving interface is in state Waiting, BackupSeen";
   // likewise for a neighbour declaring itself BDR. Otherwise a change in what
   // it declares is a NeighborChange.
-  if (iface.state == InterfaceState::waiting &&
+  if (state == InterfaceState::waiting &&
       ((declares_dr && hello.backup_designated_router == 0) || declares_bdr)) {
     backup_seen = true;
   } else if (declares_dr != declared_dr || declares_bdr != declared_bdr) {
-    neighbor_change = true;
+    neighbor_changed = true;
   }
-  if (backup_seen) interface_event(iface, InterfaceEvent::backup_seen, now, out);
-  if (neighbor_change) interface_event(iface, InterfaceEvent::neighbor_change, now, out);
+  if (backup_seen) handle(InterfaceEvent::backup_seen, area, out);
+  if (neighbor_changed) handle(InterfaceEvent::neighbor_change, area, out);
+  return std::nullopt;
 }
 
-bool Speaker::should_be_adjacent(const Interface& iface, const Neighbor& nbr) const {
+void Interface::run_neighbor_change(Area& area, Out& out) {
+  // §9.2 NeighborChange, reported by a neighbour whose bidirectional state
+  // changed (§10.3); handling it may report another (AdjOK?).
+  while (std::exchange(neighbor_change, false))
+    handle(InterfaceEvent::neighbor_change, area, out);
+}
+
+void Interface::settle(Area& area, Out& out) {
+  run_neighbor_change(area, out);
+  std::erase_if(neighbors,
+                [](const auto& entry) { return entry.second.state == NeighborState::down; });
+}
+
+bool Interface::should_be_adjacent(const Neighbor& nbr) const {
   // RFC 2328 §10.4: on point-to-point networks always; on broadcast networks
   // when either we or the neighbour is DR or BDR.
-  if (!iface.broadcast()) return true;
-  return iface.state == InterfaceState::dr || iface.state == InterfaceState::backup ||
-         nbr.address == iface.designated_router || nbr.address == iface.backup_designated_router;
+  if (!broadcast()) return true;
+  return state == InterfaceState::dr || state == InterfaceState::backup ||
+         nbr.address == designated_router || nbr.address == backup_designated_router;
 }
 
-std::uint32_t Speaker::flood_destination(const Interface& iface) const {
+std::uint32_t Interface::flood_destination() const {
   // RFC 2328 §13.3: "If the interface state is DR or Backup, send to
   // AllSPFRouters; otherwise to AllDRouters" on broadcast networks.
-  if (!iface.broadcast()) return kAllSpfRouters;
-  return iface.state == InterfaceState::dr || iface.state == InterfaceState::backup ? kAllSpfRouters
-                                                                                    : kAllDRouters;
+  if (!broadcast()) return kAllSpfRouters;
+  return state == InterfaceState::dr || state == InterfaceState::backup ? kAllSpfRouters
+                                                                        : kAllDRouters;
+}
+
+std::size_t Interface::max_payload() const {
+  // IP header 20 bytes, OSPF header 24, MD5 digest 16.
+  const std::size_t overhead =
+      20 + kHeaderSize + (config.authentication.mode == config::AuthMode::md5 ? kMd5DigestSize : 0);
+  return info.mtu > overhead + 64 ? info.mtu - overhead : 64;
+}
+
+void Interface::send(std::uint32_t to, Body body, Area& area, Out& out) {
+  ++counters.sent;
+  out.push(Send{id(), to, area.encode(std::move(body), config.authentication)});
+}
+
+Neighbor* Interface::find_neighbor(std::uint32_t router_id) {
+  const auto it = neighbors.find(router_id);
+  return it == neighbors.end() ? nullptr : &it->second;
+}
+
+std::string_view to_string(InterfaceState state) {
+  switch (state) {
+    case InterfaceState::down:
+      return "Down";
+    case InterfaceState::waiting:
+      return "Waiting";
+    case InterfaceState::point_to_point:
+      return "Point-to-point";
+    case InterfaceState::dr_other:
+      return "DROther";
+    case InterfaceState::backup:
+      return "Backup";
+    case InterfaceState::dr:
+      return "DR";
+  }
+  return "unknown";
 }
 
 }  // namespace anycastd::ospf

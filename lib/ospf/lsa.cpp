@@ -56,8 +56,11 @@ std::optional<LsaFailure> decode_body(std::uint8_t type, BufReader r, LsaBody& o
       const auto mask = r.u32();
       if (!mask || r.remaining() % 4 != 0) return malformed("bad length");
       lsa.mask = *mask;
-      while (!r.empty())
-        lsa.attached_routers.push_back(*r.u32());
+      while (!r.empty()) {
+        const auto router = r.u32();
+        if (!router) return malformed("attached router cut short");
+        lsa.attached_routers.push_back(*router);
+      }
       out = std::move(lsa);
       return std::nullopt;
     }
@@ -71,8 +74,11 @@ std::optional<LsaFailure> decode_body(std::uint8_t type, BufReader r, LsaBody& o
       lsa.metric = *metric & 0xffffff;
       // The first word's top byte is the (zero) TOS of the default metric.
       if ((*metric >> 24) != 0) return malformed("non-zero TOS on the TOS 0 metric");
-      while (!r.empty())
-        lsa.tos_entries.push_back(*r.u32());
+      while (!r.empty()) {
+        const auto entry = r.u32();
+        if (!entry) return malformed("TOS entry cut short");
+        lsa.tos_entries.push_back(*entry);
+      }
       out = std::move(lsa);
       return std::nullopt;
     }
@@ -82,13 +88,16 @@ std::optional<LsaFailure> decode_body(std::uint8_t type, BufReader r, LsaBody& o
       if (!mask || r.remaining() == 0 || r.remaining() % 12 != 0) return malformed("bad length");
       lsa.mask = *mask;
       while (!r.empty()) {
-        const auto word = *r.u32();
+        const auto word = r.u32();
+        const auto forwarding = r.u32();
+        const auto tag = r.u32();
+        if (!r.ok()) return malformed("external metric cut short");
         ExternalMetric m;
-        m.type2 = (word & 0x80000000u) != 0;
-        m.tos = static_cast<std::uint8_t>((word >> 24) & 0x7f);
-        m.metric = word & 0xffffff;
-        m.forwarding_address = *r.u32();
-        m.route_tag = *r.u32();
+        m.type2 = (*word & 0x80000000u) != 0;
+        m.tos = static_cast<std::uint8_t>((*word >> 24) & 0x7f);
+        m.metric = *word & 0xffffff;
+        m.forwarding_address = *forwarding;
+        m.route_tag = *tag;
         lsa.metrics.push_back(m);
       }
       out = std::move(lsa);
@@ -176,7 +185,7 @@ std::variant<LsaHeader, LsaFailure> decode_lsa_header(std::span<const std::uint8
   const auto seq = r.u32();
   const auto checksum = r.u16();
   const auto length = r.u16();
-  if (!length) return fail(LsaError::too_short, "LSA header shorter than 20 bytes");
+  if (!r.ok()) return fail(LsaError::too_short, "LSA header shorter than 20 bytes");
   h.age = *age;
   h.options = *options;
   h.type = *type;
@@ -215,10 +224,15 @@ std::optional<LsaFailure> check_lsa(std::span<const std::uint8_t> bytes) {
 
 std::variant<Lsa, LsaFailure> decode_lsa(std::span<const std::uint8_t> bytes) {
   if (auto failure = check_lsa(bytes)) return *failure;
+  const auto header = decode_lsa_header(bytes);
+  if (const auto* failure = std::get_if<LsaFailure>(&header)) return *failure;
   Lsa lsa;
-  lsa.header = std::get<LsaHeader>(decode_lsa_header(bytes));
+  lsa.header = std::get<LsaHeader>(header);
   const auto whole = bytes.first(lsa.header.length);
-  decode_body(lsa.header.type, BufReader(whole.subspan(kLsaHeaderSize)), lsa.body);
+  if (auto failure =
+          decode_body(lsa.header.type, BufReader(whole.subspan(kLsaHeaderSize)), lsa.body)) {
+    return *failure;
+  }
   return lsa;
 }
 
@@ -296,17 +310,17 @@ void set_lsa_age(std::span<std::uint8_t> lsa, std::uint16_t age) {
 std::string_view to_string(LsaError error) {
   switch (error) {
     case LsaError::too_short:
-      return "lsa_too_short";
+      return "truncated";
     case LsaError::bad_length:
-      return "lsa_bad_length";
+      return "bad_length";
     case LsaError::bad_checksum:
-      return "lsa_bad_checksum";
+      return "bad_checksum";
     case LsaError::bad_age:
-      return "lsa_bad_age";
+      return "bad_age";
     case LsaError::bad_sequence:
-      return "lsa_bad_sequence";
+      return "bad_sequence";
   }
-  return "lsa_unknown";
+  return "unknown";
 }
 
 std::string lsa_type_name(std::uint8_t type) {

@@ -139,6 +139,7 @@ struct Lsa {
   friend bool operator==(const Lsa&, const Lsa&) = default;
 };
 
+// Each error's to_string() is the reason it is counted under in "lsa_dropped".
 enum class LsaError : std::uint8_t {
   too_short,     // fewer than 20 bytes, or fewer than the length field says
   bad_length,    // length field below 20, or a body that does not fill it exactly

@@ -10,12 +10,12 @@
 #include <span>
 #include <vector>
 
+#include "core/sans_io.hpp"
 #include "ospf/lsa.hpp"
 
 namespace anycastd::ospf {
 
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
+using TimePoint = core::TimePoint;
 
 struct LsdbEntry {
   LsaHeader header;  // as installed; header.age is the age at `installed`

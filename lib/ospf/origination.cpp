@@ -1,10 +1,12 @@
 // RFC 2328 §12.4: originating our router-LSA (and a network-LSA while we are
 // DR), §12.1.6 sequence numbers, §13.4 receiving our own LSAs, §14.1 flushing.
+#include "ospf/origination.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "ospf/speaker.hpp"
+#include "ospf/flooding.hpp"
 
 namespace anycastd::ospf {
 
@@ -20,10 +22,59 @@ RouterLink link(RouterLinkType type, std::uint32_t id, std::uint32_t data, std::
 
 }  // namespace
 
-RouterLsa Speaker::build_router_lsa() const {
+Origination::Origination(std::uint16_t prefix_cost, std::uint16_t degraded_cost)
+    : prefix_cost_(prefix_cost), degraded_cost_(degraded_cost) {}
+
+bool Origination::set_route(const Prefix& prefix, core::RouteAction action) {
+  if (!prefix.address.is_v4()) return false;
+  if (action == core::RouteAction::withdraw) return routes_.erase(prefix) > 0;
+  auto [it, inserted] = routes_.emplace(prefix, action);
+  if (!inserted && it->second == action) return false;
+  it->second = action;
+  return true;
+}
+
+bool Origination::set_costs(std::uint16_t prefix_cost, std::uint16_t degraded_cost) {
+  if (prefix_cost == prefix_cost_ && degraded_cost == degraded_cost_) return false;
+  prefix_cost_ = prefix_cost;
+  degraded_cost_ = degraded_cost;
+  return true;
+}
+
+std::uint16_t Origination::cost_of(core::RouteAction action) const {
+  switch (action) {
+    case core::RouteAction::announce:
+      return prefix_cost_;
+    case core::RouteAction::degrade:
+      return degraded_cost_;
+    case core::RouteAction::withdraw:
+      return 0;
+  }
+  return 0;
+}
+
+std::map<Prefix, std::uint16_t> Origination::announced() const {
+  std::map<Prefix, std::uint16_t> out;
+  for (const auto& [prefix, action] : routes_)
+    out.emplace(prefix, cost_of(action));
+  return out;
+}
+
+void Origination::start(Area& area, Out& out) {
+  active_ = true;
+  originate_router_lsa(area, false, out);
+}
+
+void Origination::stop(Out& out) {
+  active_ = false;
+  router_lsa_held_ = false;
+  out.cancel(TimerId::of(TimerKind::router_lsa));
+}
+
+RouterLsa Origination::build_router_lsa(const Area& area) const {
   // §12.4.1: "Router-LSAs ... describe the state of the router's interfaces to the area."
   RouterLsa lsa;
-  for (const auto& iface : interfaces_) {
+  for (const auto& iface : area.interfaces) {
     const auto& info = iface.info;
     const std::uint16_t cost = iface.config.cost;
     const RouterLink stub =
@@ -67,158 +118,182 @@ RouterLsa Speaker::build_router_lsa() const {
   }
   // The anycast prefixes: one stub link each, a /32 at prefix_cost (§12.4.1.4
   // host routes: "Link ID the host's IP address, Link Data 0xFFFFFFFF").
-  for (const auto& [prefix, cost] : prefixes_) {
-    lsa.links.push_back(
-        link(RouterLinkType::stub, prefix.address.v4_value(), prefix_mask(prefix.length), cost));
+  for (const auto& [prefix, action] : routes_) {
+    lsa.links.push_back(link(RouterLinkType::stub, prefix.address.v4_value(),
+                             prefix_mask(prefix.length), cost_of(action)));
   }
   return lsa;
 }
 
-void Speaker::schedule_router_lsa(TimePoint now, Out& out) {
-  if (state_ != State::running) return;
-  if (originated_body_ && build_router_lsa() == *originated_body_) {
-    router_lsa_pending_at_.reset();
+void Origination::update_router_lsa(Area& area, Out& out) {
+  if (!active_) return;
+  if (originated_body_ && build_router_lsa(area) == *originated_body_) {
+    // What was held back is undone: the timer goes back to the refresh.
+    if (std::exchange(router_lsa_held_, false)) arm_refresh(out);
     return;
   }
   // §12.4: "any two instances of the same LSA may not be originated within
   // the period MinLSInterval": the first change after a quiet period goes out
   // at once, one that follows it too closely waits for the end of the interval.
-  if (!last_router_lsa_ || now >= *last_router_lsa_ + kMinLsInterval) {
-    router_lsa_pending_at_.reset();
-    originate_router_lsa(now, out);
-  } else if (!router_lsa_pending_at_) {
-    router_lsa_pending_at_ = *last_router_lsa_ + kMinLsInterval;
+  if (!last_router_lsa_ || out.now >= *last_router_lsa_ + kMinLsInterval) {
+    router_lsa_held_ = false;
+    originate_router_lsa(area, false, out);
+  } else if (!std::exchange(router_lsa_held_, true)) {
+    out.arm(TimerId::of(TimerKind::router_lsa), *last_router_lsa_ + kMinLsInterval);
   }
 }
 
-void Speaker::originate_router_lsa(TimePoint now, Out& out) {
-  if (state_ != State::running) return;
-  RouterLsa body = build_router_lsa();
-  const LsaKey key{static_cast<std::uint8_t>(LsaType::router), router_id_, router_id_};
-  if (originated_body_ && body == *originated_body_ && lsdb_.find(key)) return;
-  if (sequence_wrap_pending_) return;
+void Origination::router_lsa_timer(Area& area, Out& out) {
+  if (!active_) return;
+  // RFC 2328 §12.4: "Its LS age field reaches the value LSRefreshTime": a
+  // new instance, even if nothing changed.
+  const bool refresh = !std::exchange(router_lsa_held_, false);
+  originate_router_lsa(area, refresh, out);
+}
+
+void Origination::arm_refresh(Out& out) {
+  if (last_router_lsa_) out.arm(TimerId::of(TimerKind::router_lsa), *last_router_lsa_ + kLsRefresh);
+}
+
+void Origination::originate_router_lsa(Area& area, bool refresh, Out& out) {
+  if (!active_ || sequence_wrap_pending_) return;
+  RouterLsa body = build_router_lsa(area);
+  const LsaKey key = area.own_router_lsa();
+  if (!refresh && originated_body_ && body == *originated_body_ && area.lsdb.find(key)) {
+    arm_refresh(out);
+    return;
+  }
   if (router_lsa_sequence_ == kMaxSequenceNumber) {
     // §12.1.6: "the current instance of the LSA must first be flushed from
     // the routing domain ... As soon as this flood has been acknowledged by
     // all adjacent neighbors, a new instance can be originated with sequence
     // number of InitialSequenceNumber."
     sequence_wrap_pending_ = true;
-    flush_own(key, now, out);
+    out.cancel(TimerId::of(TimerKind::router_lsa));
+    flush(area, key, out);
     return;
   }
   Lsa lsa;
   lsa.header.options = kOptionE;
   lsa.header.type = static_cast<std::uint8_t>(LsaType::router);
-  lsa.header.ls_id = router_id_;
-  lsa.header.advertising_router = router_id_;
+  lsa.header.ls_id = area.router_id;
+  lsa.header.advertising_router = area.router_id;
   lsa.header.sequence = ++router_lsa_sequence_;
   const std::size_t links = body.links.size();
   lsa.body = body;
   originated_body_ = std::move(body);
-  last_router_lsa_ = now;
-  out.push_back(Log{config::LogLevel::debug,
-                    fmt::format("ospf: originating router-LSA seq 0x{:08x} with {} link(s)",
-                                static_cast<std::uint32_t>(lsa.header.sequence), links),
-                    {}});
-  install_own(std::move(lsa), now, out);
+  last_router_lsa_ = out.now;
+  out.log(config::LogLevel::debug,
+          fmt::format("ospf: originating router-LSA seq 0x{:08x} with {} link(s)",
+                      static_cast<std::uint32_t>(lsa.header.sequence), links));
+  install(area, std::move(lsa), out);
+  arm_refresh(out);
 }
 
-void Speaker::update_network_lsa(Interface& iface, TimePoint now, Out& out) {
+void Origination::update_network_lsa(Area& area, Interface& iface, Out& out) {
   // §12.4.2: "A network-LSA is generated for every transit broadcast or NBMA
   // network ... The network-LSA is originated by the network's Designated
   // Router" — and only while it is fully adjacent to at least one router.
-  const std::size_t index = static_cast<std::size_t>(&iface - interfaces_.data());
-  const LsaKey key{static_cast<std::uint8_t>(LsaType::network), iface.info.address, router_id_};
+  const TimePoint now = out.now;
+  const LsaKey key{static_cast<std::uint8_t>(LsaType::network), iface.info.address, area.router_id};
   NetworkLsa body;
   body.mask = iface.info.mask();
-  body.attached_routers.push_back(router_id_);
+  body.attached_routers.push_back(area.router_id);
   for (const auto& [id, nbr] : iface.neighbors) {
     if (nbr.state == NeighborState::full) body.attached_routers.push_back(id);
   }
-  const bool wanted = state_ == State::running && iface.broadcast() &&
-                      iface.state == InterfaceState::dr && body.attached_routers.size() > 1;
-  const LsdbEntry* current = lsdb_.find(key);
+  const bool wanted = active_ && iface.broadcast() && iface.state == InterfaceState::dr &&
+                      body.attached_routers.size() > 1;
+  const LsdbEntry* current = area.lsdb.find(key);
   if (!wanted) {
     // §12.4.2: when we stop being DR, our old network-LSA is flushed (§14.1).
-    if (current && current->age(now) < kMaxAge) flush_own(key, now, out);
+    if (current && current->age(now) < kMaxAge) flush(area, key, out);
     return;
   }
   if (current && current->age(now) < kMaxAge) {
     const auto decoded = decode_lsa(current->bytes);
     if (const auto* lsa = std::get_if<Lsa>(&decoded); lsa && lsa->body == LsaBody{body}) return;
   }
-  auto [it, inserted] = network_lsa_sequence_.try_emplace(index, kInitialSequenceNumber - 1);
+  auto [it, inserted] = network_lsa_sequence_.try_emplace(iface.id(), kInitialSequenceNumber - 1);
   if (current) it->second = std::max(it->second, current->header.sequence);
   Lsa lsa;
   lsa.header.options = kOptionE;
   lsa.header.type = static_cast<std::uint8_t>(LsaType::network);
   lsa.header.ls_id = iface.info.address;
-  lsa.header.advertising_router = router_id_;
+  lsa.header.advertising_router = area.router_id;
   lsa.header.sequence = ++it->second;
   lsa.body = std::move(body);
-  install_own(std::move(lsa), now, out);
+  install(area, std::move(lsa), out);
 }
 
-void Speaker::install_own(Lsa lsa, TimePoint now, Out& out) {
+void Origination::install(Area& area, Lsa lsa, Out& out) {
   auto bytes = encode_lsa(lsa);
-  const LsaHeader header = std::get<LsaHeader>(decode_lsa_header(bytes));
-  const LsaKey key = LsaKey::of(header);
-  remove_from_retransmission_lists(key);
-  max_age_.erase(key);
-  lsdb_.install(header, std::move(bytes), now, true);
-  flood(*lsdb_.find(key), nullptr, nullptr, now, out);
+  lsa.header.length = static_cast<std::uint16_t>(bytes.size());
+  lsa.header.checksum = lsa_checksum(bytes);
+  const LsaKey key = LsaKey::of(lsa.header);
+  remove_from_retransmission_lists(area, key);
+  area.max_age.erase(key);
+  area.lsdb.install(lsa.header, std::move(bytes), out.now, true);
+  flood(area, key, nullptr, nullptr, out);
 }
 
-void Speaker::flush_own(const LsaKey& key, TimePoint now, Out& out) {
+void Origination::flush(Area& area, const LsaKey& key, Out& out) {
   // §14.1 premature aging: "setting the LSA's LS age to MaxAge and then reflooding".
-  const LsdbEntry* current = lsdb_.find(key);
+  const LsdbEntry* current = area.lsdb.find(key);
   if (!current) return;
   LsaHeader header = current->header;
   header.age = kMaxAge;
   std::vector<std::uint8_t> bytes = current->bytes;
   set_lsa_age(bytes, kMaxAge);
-  out.push_back(Log{config::LogLevel::info,
-                    fmt::format("ospf: flushing {}-LSA {} seq 0x{:08x}", lsa_type_name(key.type),
-                                dotted(key.ls_id), static_cast<std::uint32_t>(header.sequence)),
-                    {}});
-  remove_from_retransmission_lists(key);
-  lsdb_.install(header, std::move(bytes), now, true);
-  max_age_.insert(key);
-  flood(*lsdb_.find(key), nullptr, nullptr, now, out);
+  out.log(config::LogLevel::info,
+          fmt::format("ospf: flushing {}-LSA {} seq 0x{:08x}", lsa_type_name(key.type),
+                      dotted(key.ls_id), static_cast<std::uint32_t>(header.sequence)));
+  remove_from_retransmission_lists(area, key);
+  area.lsdb.install(header, std::move(bytes), out.now, true);
+  area.max_age.insert(key);
+  flood(area, key, nullptr, nullptr, out);
 }
 
-void Speaker::self_originated_received(const LsdbEntry& received, TimePoint now, Out& out) {
-  const LsaKey key = LsaKey::of(received.header);
-  const LsaKey own{static_cast<std::uint8_t>(LsaType::router), router_id_, router_id_};
-  if (key == own && state_ == State::running) {
+void Origination::self_originated_received(Area& area, const LsaKey& key, Out& out) {
+  const LsdbEntry* received = area.lsdb.find(key);
+  if (!received) return;
+  const LsaHeader header = received->header;
+  if (key == area.own_router_lsa() && active_) {
     // §13.4: "the router must then advance the LSA's LS sequence number one
     // past the received LS sequence number, and originate a new instance".
-    out.push_back(Log{config::LogLevel::info,
-                      fmt::format("ospf: our router-LSA came back with seq 0x{:08x} (from a "
-                                  "previous run?); originating past it",
-                                  static_cast<std::uint32_t>(received.header.sequence)),
-                      {}});
-    router_lsa_sequence_ = std::max(router_lsa_sequence_, received.header.sequence);
+    out.log(config::LogLevel::info,
+            fmt::format("ospf: our router-LSA came back with seq 0x{:08x} (from a previous "
+                        "run?); originating past it",
+                        static_cast<std::uint32_t>(header.sequence)));
+    router_lsa_sequence_ = std::max(router_lsa_sequence_, header.sequence);
     originated_body_.reset();
-    originate_router_lsa(now, out);
+    originate_router_lsa(area, false, out);
     return;
   }
-  if (key.type == static_cast<std::uint8_t>(LsaType::network) && state_ == State::running) {
-    for (auto& iface : interfaces_) {
+  if (key.type == static_cast<std::uint8_t>(LsaType::network) && active_) {
+    for (auto& iface : area.interfaces) {
       if (iface.info.address != key.ls_id || iface.state != InterfaceState::dr) continue;
-      const std::size_t index = static_cast<std::size_t>(&iface - interfaces_.data());
-      network_lsa_sequence_[index] =
-          std::max(network_lsa_sequence_[index], received.header.sequence);
+      auto [it, inserted] =
+          network_lsa_sequence_.try_emplace(iface.id(), kInitialSequenceNumber - 1);
+      it->second = std::max(it->second, header.sequence);
       // Re-originate past the received copy.
-      const auto entry = lsdb_.find(key);
-      if (entry) lsdb_.remove(key);
-      update_network_lsa(iface, now, out);
+      area.lsdb.remove(key);
+      update_network_lsa(area, iface, out);
       return;
     }
   }
   // "If the received LSA is not one the router wants to originate ... the LSA
   // should be flushed from the routing domain" (§13.4, via premature aging).
-  if (received.header.age < kMaxAge) flush_own(key, now, out);
+  if (header.age < kMaxAge) flush(area, key, out);
+}
+
+void Origination::removed(Area& area, const LsaKey& key, Out& out) {
+  if (key != area.own_router_lsa() || !sequence_wrap_pending_ || !active_) return;
+  // §12.1.6: the instance at MaxSequenceNumber is gone; start again.
+  sequence_wrap_pending_ = false;
+  router_lsa_sequence_ = kInitialSequenceNumber - 1;
+  originated_body_.reset();
+  originate_router_lsa(area, false, out);
 }
 
 }  // namespace anycastd::ospf

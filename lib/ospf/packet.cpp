@@ -15,146 +15,6 @@ DecodeFailure fail(DecodeError error, std::string message) {
   return DecodeFailure{error, std::move(message)};
 }
 
-std::optional<LsaHeader> read_lsa_header(BufReader& r) {
-  const auto bytes = r.bytes(kLsaHeaderSize);
-  if (!bytes) return std::nullopt;
-  return std::get<LsaHeader>(decode_lsa_header(*bytes));
-}
-
-std::optional<DecodeFailure> decode_hello(BufReader r, Hello& out) {
-  const auto mask = r.u32();
-  const auto hello = r.u16();
-  const auto options = r.u8();
-  const auto priority = r.u8();
-  const auto dead = r.u32();
-  const auto dr = r.u32();
-  const auto bdr = r.u32();
-  if (!bdr) return fail(DecodeError::malformed, "Hello shorter than 20 bytes");
-  if (r.remaining() % 4 != 0) return fail(DecodeError::malformed, "Hello neighbor list not whole");
-  out.network_mask = *mask;
-  out.hello_interval = *hello;
-  out.options = *options;
-  out.priority = *priority;
-  out.dead_interval = *dead;
-  out.designated_router = *dr;
-  out.backup_designated_router = *bdr;
-  while (!r.empty())
-    out.neighbors.push_back(*r.u32());
-  return std::nullopt;
-}
-
-std::optional<DecodeFailure> decode_dd(BufReader r, DatabaseDescription& out) {
-  const auto mtu = r.u16();
-  const auto options = r.u8();
-  const auto flags = r.u8();
-  const auto seq = r.u32();
-  if (!seq) return fail(DecodeError::malformed, "Database Description shorter than 8 bytes");
-  if (r.remaining() % kLsaHeaderSize != 0) {
-    return fail(DecodeError::malformed, "Database Description LSA headers not whole");
-  }
-  out.interface_mtu = *mtu;
-  out.options = *options;
-  out.flags = *flags;
-  out.sequence = *seq;
-  while (!r.empty())
-    out.headers.push_back(*read_lsa_header(r));
-  return std::nullopt;
-}
-
-std::optional<DecodeFailure> decode_lsr(BufReader r, LinkStateRequest& out) {
-  if (r.remaining() % 12 != 0) return fail(DecodeError::malformed, "LS Request entries not whole");
-  while (!r.empty()) {
-    const auto type = *r.u32();
-    const auto id = *r.u32();
-    const auto adv = *r.u32();
-    // RFC 2328 §A.3.4: LS type is a 32-bit field; the LSA types fit in 8 bits.
-    if (type == 0 || type > 0xff) {
-      return fail(DecodeError::malformed, fmt::format("LS Request for LS type {}", type));
-    }
-    out.requests.push_back({static_cast<std::uint8_t>(type), id, adv});
-  }
-  return std::nullopt;
-}
-
-std::optional<DecodeFailure> decode_lsu(BufReader r, LinkStateUpdate& out) {
-  const auto count = r.u32();
-  if (!count) return fail(DecodeError::malformed, "LS Update shorter than 4 bytes");
-  for (std::uint32_t i = 0; i < *count; ++i) {
-    const auto rest = r.rest();
-    const auto header = decode_lsa_header(rest);
-    if (std::holds_alternative<LsaFailure>(header)) {
-      return fail(DecodeError::malformed,
-                  fmt::format("LS Update: LSA {} of {} truncated", i + 1, *count));
-    }
-    const auto length = std::get<LsaHeader>(header).length;
-    if (length < kLsaHeaderSize || length > rest.size()) {
-      return fail(DecodeError::malformed,
-                  fmt::format("LS Update: LSA {} of {} has length {} with {} bytes left", i + 1,
-                              *count, length, rest.size()));
-    }
-    const auto bytes = *r.bytes(length);
-    out.lsas.emplace_back(bytes.begin(), bytes.end());
-  }
-  // RFC 2328 §A.3.5: "# LSAs: the number of LSAs included in this update";
-  // anything after them means the count is wrong.
-  if (!r.empty()) return fail(DecodeError::malformed, "LS Update: bytes after the last LSA");
-  return std::nullopt;
-}
-
-std::optional<DecodeFailure> decode_ack(BufReader r, LinkStateAck& out) {
-  if (r.remaining() % kLsaHeaderSize != 0) {
-    return fail(DecodeError::malformed, "LS Acknowledgment headers not whole");
-  }
-  while (!r.empty())
-    out.headers.push_back(*read_lsa_header(r));
-  return std::nullopt;
-}
-
-void write_lsa_header(BufWriter& w, const LsaHeader& h) {
-  std::vector<std::uint8_t> bytes;
-  encode_lsa_header(h, bytes);
-  w.bytes(bytes);
-}
-
-struct BodyWriter {
-  BufWriter& w;
-  void operator()(const Hello& h) const {
-    w.u32(h.network_mask);
-    w.u16(h.hello_interval);
-    w.u8(h.options);
-    w.u8(h.priority);
-    w.u32(h.dead_interval);
-    w.u32(h.designated_router);
-    w.u32(h.backup_designated_router);
-    for (const auto n : h.neighbors)
-      w.u32(n);
-  }
-  void operator()(const DatabaseDescription& d) const {
-    w.u16(d.interface_mtu);
-    w.u8(d.options);
-    w.u8(d.flags);
-    w.u32(d.sequence);
-    for (const auto& h : d.headers)
-      write_lsa_header(w, h);
-  }
-  void operator()(const LinkStateRequest& r) const {
-    for (const auto& k : r.requests) {
-      w.u32(k.type);
-      w.u32(k.ls_id);
-      w.u32(k.advertising_router);
-    }
-  }
-  void operator()(const LinkStateUpdate& u) const {
-    w.u32(static_cast<std::uint32_t>(u.lsas.size()));
-    for (const auto& lsa : u.lsas)
-      w.bytes(lsa);
-  }
-  void operator()(const LinkStateAck& a) const {
-    for (const auto& h : a.headers)
-      write_lsa_header(w, h);
-  }
-};
-
 }  // namespace
 
 CryptoAuth Packet::crypto() const {
@@ -186,7 +46,7 @@ std::variant<Packet, DecodeFailure> decode(std::span<const std::uint8_t> bytes) 
   const auto checksum = r.u16();
   const auto au_type = r.u16();
   const auto auth = r.bytes(8);
-  if (!auth) return fail(DecodeError::too_short, fmt::format("{} bytes", bytes.size()));
+  if (!r.ok()) return fail(DecodeError::truncated, fmt::format("{} bytes", bytes.size()));
   if (*version != kVersion) {
     return fail(DecodeError::bad_version, fmt::format("version {}", *version));
   }
@@ -210,25 +70,8 @@ std::variant<Packet, DecodeFailure> decode(std::span<const std::uint8_t> bytes) 
   p.area_id = *area_id;
   p.auth_type = static_cast<AuthType>(*au_type);
   std::copy(auth->begin(), auth->end(), p.auth_data.begin());
-  const BufReader body(packet_bytes.subspan(kHeaderSize));
-  std::optional<DecodeFailure> failure;
-  switch (static_cast<PacketType>(*type)) {
-    case PacketType::hello:
-      failure = decode_hello(body, p.body.emplace<Hello>());
-      break;
-    case PacketType::db_description:
-      failure = decode_dd(body, p.body.emplace<DatabaseDescription>());
-      break;
-    case PacketType::ls_request:
-      failure = decode_lsr(body, p.body.emplace<LinkStateRequest>());
-      break;
-    case PacketType::ls_update:
-      failure = decode_lsu(body, p.body.emplace<LinkStateUpdate>());
-      break;
-    case PacketType::ls_ack:
-      failure = decode_ack(body, p.body.emplace<LinkStateAck>());
-      break;
-  }
+  const auto failure = decode_body(static_cast<PacketType>(*type),
+                                   BufReader(packet_bytes.subspan(kHeaderSize)), p.body);
   if (failure) return *failure;
   return p;
 }
@@ -264,7 +107,7 @@ std::vector<std::uint8_t> encode(const Packet& packet, const Authenticator& auth
   }
   w.u16(static_cast<std::uint16_t>(type));
   w.zeros(8);  // authentication, below
-  std::visit(BodyWriter{w}, packet.body);
+  encode_body(packet.body, w);
   auto out = w.take();
   const auto length = static_cast<std::uint16_t>(out.size());
   out[2] = static_cast<std::uint8_t>(length >> 8);
@@ -315,6 +158,7 @@ AuthError verify_auth(const Packet& packet, std::span<const std::uint8_t> bytes,
       if (packet.auth_type != AuthType::cryptographic) return AuthError::wrong_type;
       const CryptoAuth c = packet.crypto();
       if (c.key_id != auth.key_id) return AuthError::wrong_key_id;
+      if (bytes.size() < kHeaderSize) return AuthError::missing_digest;
       const std::size_t length = std::size_t{bytes[2]} << 8 | bytes[3];
       if (c.data_length != kMd5DigestSize || bytes.size() < length + kMd5DigestSize) {
         return AuthError::missing_digest;
@@ -334,8 +178,8 @@ AuthError verify_auth(const Packet& packet, std::span<const std::uint8_t> bytes,
 
 std::string_view to_string(DecodeError error) {
   switch (error) {
-    case DecodeError::too_short:
-      return "too_short";
+    case DecodeError::truncated:
+      return "truncated";
     case DecodeError::bad_version:
       return "bad_version";
     case DecodeError::bad_type:
@@ -345,7 +189,7 @@ std::string_view to_string(DecodeError error) {
     case DecodeError::bad_checksum:
       return "bad_checksum";
     case DecodeError::bad_auth_type:
-      return "bad_auth_type";
+      return "bad_auth";
     case DecodeError::malformed:
       return "malformed";
   }
@@ -355,21 +199,25 @@ std::string_view to_string(DecodeError error) {
 std::string_view to_string(AuthError error) {
   switch (error) {
     case AuthError::none:
-      return "none";
+      return "authenticated";
     case AuthError::wrong_type:
-      return "auth_wrong_type";
+      return "wrong AuType";
     case AuthError::wrong_password:
-      return "auth_wrong_password";
+      return "wrong password";
     case AuthError::wrong_key_id:
-      return "auth_wrong_key_id";
+      return "unknown key ID";
     case AuthError::bad_digest:
-      return "auth_bad_digest";
+      return "bad digest";
     case AuthError::missing_digest:
-      return "auth_missing_digest";
+      return "no digest";
     case AuthError::old_sequence:
-      return "auth_old_sequence";
+      return "cryptographic sequence number went back";
   }
-  return "auth_unknown";
+  return "unknown";
+}
+
+std::string_view drop_reason(AuthError error) {
+  return error == AuthError::old_sequence ? "auth_sequence" : "bad_auth";
 }
 
 std::string_view to_string(PacketType type) {

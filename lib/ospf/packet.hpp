@@ -20,6 +20,7 @@
 
 #include "config/config.hpp"
 #include "ospf/lsa.hpp"
+#include "util/buffer.hpp"
 #include "util/digest.hpp"
 
 namespace anycastd::ospf {
@@ -112,11 +113,12 @@ struct Packet {
   friend bool operator==(const Packet&, const Packet&) = default;
 };
 
+// Each error's to_string() is the drop reason it is counted under (core/drops.hpp).
 enum class DecodeError : std::uint8_t {
-  too_short,      // shorter than the header, or than its length field
+  truncated,      // shorter than the header
   bad_version,    // not 2
   bad_type,       // not 1..5
-  bad_length,     // a length field that does not fit
+  bad_length,     // a packet length field below the header or beyond the bytes received
   bad_checksum,   // RFC 2328 §D.4.1/D.4.2: the standard IP checksum
   bad_auth_type,  // AuType not 0, 1 or 2
   malformed,      // a body that does not parse
@@ -130,6 +132,11 @@ struct DecodeFailure {
 // Checks the whole packet (header, checksum unless AuType 2, body) before
 // returning any of it. `bytes` start at the OSPF header (no IP header).
 std::variant<Packet, DecodeFailure> decode(std::span<const std::uint8_t> bytes);
+
+// The body codecs (packet_bodies.cpp), one per packet type. A decoder reads
+// `body` to its end and fails on a field cut short or on bytes left over.
+std::optional<DecodeFailure> decode_body(PacketType type, BufReader body, Body& out);
+void encode_body(const Body& body, BufWriter& out);
 
 // How encode() authenticates a packet.
 struct Authenticator {
@@ -164,7 +171,10 @@ Md5Digest md5_digest(std::span<const std::uint8_t> packet, std::string_view key)
 std::uint16_t ip_checksum(std::span<const std::uint8_t> data);
 
 std::string_view to_string(DecodeError error);
+// What went wrong, for the log: "wrong AuType", "bad digest", ...
 std::string_view to_string(AuthError error);
+// The drop reason: "auth_sequence" for an old sequence number, else "bad_auth".
+std::string_view drop_reason(AuthError error);
 std::string_view to_string(PacketType type);
 
 }  // namespace anycastd::ospf

@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
 #include "kernel/interfaces.hpp"
-#include "session/log.hpp"
+#include "ospf/reload.hpp"
+#include "util/overloaded.hpp"
 
 namespace anycastd::ospf {
 
@@ -35,7 +35,7 @@ constexpr std::size_t kReceiveBuffer = 65536;
                            std::strerror(error));
 }
 
-InterfaceInfo resolve_interface(const std::string& name) {
+InterfaceInfo find_interface(const std::string& name) {
   const auto found = kernel::lookup_interface(name, "ospf");
   return InterfaceInfo{found.name, found.index, found.address, found.prefix_length, found.mtu};
 }
@@ -91,9 +91,8 @@ OspfSession::OspfSession(asio::io_context& io, const config::OspfConfig& config,
       config_(config),
       router_id_(router_id),
       bus_(bus),
-      timer_(io),
-      shutdown_(io),
-      log_limiter_(std::chrono::seconds(10), 5) {
+      timers_(io, [this](TimerId timer) { feed(TimerExpired{timer}); }),
+      stop_deadline_(io) {
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
     feed(RouteChanged{change.prefix, change.action});
   });
@@ -104,142 +103,169 @@ OspfSession::~OspfSession() {
   alive_.reset();
 }
 
+std::vector<InterfaceInfo> OspfSession::open(const std::vector<std::string>& names, bool strict) {
+  std::vector<InterfaceInfo> opened;
+  for (const auto& name : names) {
+    try {
+      auto info = find_interface(name);
+      auto socket = open_socket(io_, info);
+      sockets_.insert_or_assign(info.index, std::move(socket));
+      opened.push_back(std::move(info));
+    } catch (const std::exception& e) {
+      if (strict) throw;
+      log_.write(Log{config::LogLevel::error, fmt::format("{}; left out", e.what()), {}});
+    }
+  }
+  return opened;
+}
+
 void OspfSession::start() {
-  if (speaker_) return;
+  if (instance_) return;
   if (config_.interfaces.empty()) {
     throw std::runtime_error("ospf: no interfaces configured; add an [[ospf.interface]]");
   }
-  std::vector<InterfaceInfo> interfaces;
+  std::vector<std::string> names;
   for (const auto& c : config_.interfaces)
-    interfaces.push_back(resolve_interface(c.name));
-  std::vector<RawSocket> sockets;
-  for (const auto& iface : interfaces)
-    sockets.push_back(open_socket(io_, iface));
-  sockets_ = std::move(sockets);
-
-  SpeakerOptions options;
+    names.push_back(c.name);
+  std::vector<InterfaceInfo> interfaces;
+  try {
+    interfaces = open(names, true);
+  } catch (...) {
+    sockets_.clear();
+    throw;
+  }
+  AreaOptions options;
   // RFC 2328 §D.4.3: the sequence number must not decrease, also across
   // restarts: the clock gives that. §10.8: DD sequence numbers "should be unique".
   options.md5_sequence_start = static_cast<std::uint32_t>(std::time(nullptr));
   options.dd_sequence_start = static_cast<std::uint32_t>(std::time(nullptr));
-  speaker_.emplace(config_, router_id_, std::move(interfaces), options);
+  instance_.emplace(config_, router_id_, std::move(interfaces), options);
   for (const auto& [prefix, entry] : bus_.routes())
     feed(RouteChanged{prefix, entry.action});
-  for (std::size_t i = 0; i < sockets_.size(); ++i)
-    receive(i);
+  for (const auto& [index, socket] : sockets_)
+    receive(index);
   feed(Start{});
 }
 
 bool OspfSession::reconfigure(const config::Config& next) {
-  return next.ospf && *next.ospf == config_;
+  if (!next.ospf) return false;
+  const ReloadPlan plan = plan_reload(config_, *next.ospf);
+  if (plan.replace) return false;
+  if (!instance_) {
+    config_ = *next.ospf;
+    return true;
+  }
+  Reconfigure event{*next.ospf, open(plan.interfaces_added, false)};
+  // What could not be opened is not configured: a later reload adds it again.
+  std::erase_if(event.config.interfaces, [&](const config::OspfInterfaceConfig& c) {
+    const bool added = std::find(plan.interfaces_added.begin(), plan.interfaces_added.end(),
+                                 c.name) != plan.interfaces_added.end();
+    return added && std::none_of(event.added.begin(), event.added.end(),
+                                 [&](const InterfaceInfo& i) { return i.name == c.name; });
+  });
+  std::vector<InterfaceId> removed;
+  for (const auto& iface : instance_->area().interfaces) {
+    if (std::find(plan.interfaces_removed.begin(), plan.interfaces_removed.end(),
+                  iface.info.name) != plan.interfaces_removed.end()) {
+      removed.push_back(iface.id());
+    }
+  }
+  for (const auto& info : event.added)
+    receive(info.index);
+  config_ = event.config;
+  feed(event);
+  // After the goodbye Hellos went out.
+  for (const auto index : removed)
+    sockets_.erase(index);
+  return true;
 }
 
 void OspfSession::stop(const core::StopBudget& budget, std::function<void()> done) {
-  shutdown_.start(std::move(done), budget.protocols_done(), "ospf");
-  if (!speaker_) {
-    finish_shutdown();
+  stop_deadline_.start(std::move(done), budget.protocols_done(), "ospf");
+  if (!instance_) {
+    stop_deadline_.finish();
     return;
   }
-  feed(Shutdown{});
-}
-
-void OspfSession::finish_shutdown() {
-  timer_.cancel();
-  shutdown_.finish();
+  feed(Stop{budget.drain_until(), budget.protocols_done()});
 }
 
 void OspfSession::feed(const Event& event) {
-  if (!speaker_) return;
-  execute(speaker_->handle(event, Clock::now()));
+  if (!instance_) return;
+  execute(instance_->handle(event, Clock::now()));
 }
 
 void OspfSession::execute(std::vector<Action> actions) {
   for (auto& action : actions) {
-    if (auto* s = std::get_if<Send>(&action)) {
-      send(*s);
-    } else if (auto* m = std::get_if<SetAllDRouters>(&action)) {
-      set_all_drouters(*m);
-    } else if (auto* a = std::get_if<ArmTimer>(&action)) {
-      arm(a->at);
-    } else if (auto* l = std::get_if<Log>(&action)) {
-      log(*l);
-    } else if (std::holds_alternative<Done>(action)) {
-      finish_shutdown();
-    }
+    std::visit(Overloaded{
+                   [&](const Send& a) { send(a); },
+                   [&](const SetAllDRouters& a) { set_all_drouters(a); },
+                   [&](const ArmTimer& a) { timers_.arm(a.timer, a.at); },
+                   [&](const CancelTimer& a) { timers_.cancel(a.timer); },
+                   [&](const Log& a) { log_.write(a); },
+                   [&](const Stopped&) {
+                     timers_.cancel_all();
+                     stop_deadline_.finish();
+                   },
+               },
+               action);
   }
 }
 
 void OspfSession::send(const Send& s) {
-  if (s.interface >= sockets_.size()) return;
+  const auto it = sockets_.find(s.interface);
+  if (it == sockets_.end()) return;
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_addr.s_addr = htonl(s.destination);
-  const ssize_t n = ::sendto(sockets_[s.interface].native_handle(), s.bytes.data(), s.bytes.size(),
-                             0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  const ssize_t n = ::sendto(it->second.native_handle(), s.bytes.data(), s.bytes.size(), 0,
+                             reinterpret_cast<const sockaddr*>(&to), sizeof to);
   if (n < 0) {
-    const auto& name = config_.interfaces[s.interface].name;
-    log(Log{config::LogLevel::warn,
-            fmt::format("ospf: {}: send to {} failed: {}", name, dotted(s.destination),
-                        std::strerror(errno)),
-            "ospf:send:" + name});
+    const Interface* iface = instance_->area().find_interface(s.interface);
+    const std::string name = iface ? iface->info.name : std::to_string(s.interface);
+    log_.write(Log{config::LogLevel::warn,
+                   fmt::format("ospf: {}: send to {} failed: {}", name, dotted(s.destination),
+                               std::strerror(errno)),
+                   "ospf:send:" + name});
   }
 }
 
 void OspfSession::set_all_drouters(const SetAllDRouters& action) {
-  if (action.interface >= sockets_.size()) return;
-  const auto& iface = speaker_->interfaces()[action.interface].info;
-  if (!membership(sockets_[action.interface].native_handle(), iface, kAllDRouters, action.member)) {
-    log(Log{config::LogLevel::warn,
-            fmt::format("ospf: {}: {} 224.0.0.6 failed: {}", iface.name,
-                        action.member ? "join" : "leave", std::strerror(errno)),
-            {}});
+  const auto it = sockets_.find(action.interface);
+  const Interface* iface = instance_->area().find_interface(action.interface);
+  if (it == sockets_.end() || !iface) return;
+  if (!membership(it->second.native_handle(), iface->info, kAllDRouters, action.member)) {
+    log_.write(Log{config::LogLevel::warn,
+                   fmt::format("ospf: {}: {} 224.0.0.6 failed: {}", iface->info.name,
+                               action.member ? "join" : "leave", std::strerror(errno)),
+                   {}});
   }
 }
 
-void OspfSession::arm(TimePoint at) {
-  const std::uint64_t generation = ++timer_generation_;
-  timer_.expires_at(at);
-  timer_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_), generation](const boost::system::error_code& ec) {
-        // A completion from before the timer was re-armed is stale.
-        if (alive.expired() || ec || generation != timer_generation_) return;
-        feed(Wakeup{});
-      });
+void OspfSession::receive(InterfaceId interface) {
+  const auto it = sockets_.find(interface);
+  if (it == sockets_.end()) return;
+  it->second.async_wait(RawSocket::wait_read, [this, alive = std::weak_ptr<bool>(alive_),
+                                               interface](const boost::system::error_code& ec) {
+    if (alive.expired() || ec) return;
+    on_readable(interface);
+    receive(interface);
+  });
 }
 
-void OspfSession::log(const Log& line) {
-  std::string text = line.text;
-  if (!line.rate_key.empty()) {
-    const auto verdict = log_limiter_.check(line.rate_key, LogRateLimiter::Clock::now());
-    if (!verdict.log) return;
-    if (verdict.suppressed_before > 0) {
-      text += fmt::format(" ({} similar lines suppressed)", verdict.suppressed_before);
-    }
-  }
-  spdlog::log(session::to_spdlog(line.level), "{}", text);
-}
-
-void OspfSession::receive(std::size_t interface) {
-  sockets_[interface].async_wait(
-      RawSocket::wait_read,
-      [this, alive = std::weak_ptr<bool>(alive_), interface](const boost::system::error_code& ec) {
-        if (alive.expired() || ec) return;
-        on_readable(interface);
-        receive(interface);
-      });
-}
-
-void OspfSession::on_readable(std::size_t interface) {
-  const int fd = sockets_[interface].native_handle();
+void OspfSession::on_readable(InterfaceId interface) {
+  const auto it = sockets_.find(interface);
+  if (it == sockets_.end()) return;
+  const int fd = it->second.native_handle();
   static std::array<std::uint8_t, kReceiveBuffer> buffer;
   for (;;) {
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        const auto& name = config_.interfaces[interface].name;
-        log(Log{config::LogLevel::warn,
-                fmt::format("ospf: {}: receive failed: {}", name, std::strerror(errno)),
-                "ospf:recv:" + name});
+        const Interface* iface = instance_->area().find_interface(interface);
+        const std::string name = iface ? iface->info.name : std::to_string(interface);
+        log_.write(Log{config::LogLevel::warn,
+                       fmt::format("ospf: {}: receive failed: {}", name, std::strerror(errno)),
+                       "ospf:recv:" + name});
       }
       return;
     }
@@ -258,19 +284,33 @@ void OspfSession::on_readable(std::size_t interface) {
     event.destination = address(16);
     event.bytes.assign(buffer.begin() + static_cast<std::ptrdiff_t>(header), buffer.begin() + n);
     feed(event);
+    // A reload in a handler may have closed this socket.
+    if (!sockets_.count(interface)) return;
   }
 }
 
+namespace {
+
+nlohmann::json counters_json(const core::PacketCounters& counters) {
+  return {{"received", counters.received},
+          {"accepted", counters.accepted},
+          {"dropped", counters.dropped}};
+}
+
+}  // namespace
+
 nlohmann::json OspfSession::status() const {
-  nlohmann::json out = {{"running", speaker_ && speaker_->running()},
+  nlohmann::json out = {{"running", instance_ && instance_->running()},
                         {"router_id", dotted(router_id_)},
                         {"area", dotted(config_.area)},
                         {"interfaces", nlohmann::json::array()},
                         {"neighbors", nlohmann::json::array()}};
-  if (!speaker_) return out;
+  if (!instance_) return out;
+  out.update(counters_json(instance_->counters()));
+  out["lsa_dropped"] = instance_->area().lsa_dropped;
   const auto now = Clock::now();
-  for (const auto& iface : speaker_->interfaces()) {
-    out["interfaces"].push_back({
+  for (const auto& iface : instance_->area().interfaces) {
+    auto entry = nlohmann::json{
         {"name", iface.info.name},
         {"type", config::to_string(iface.config.type)},
         {"address", fmt::format("{}/{}", dotted(iface.info.address), iface.info.prefix_length)},
@@ -279,9 +319,9 @@ nlohmann::json OspfSession::status() const {
         {"bdr", dotted(iface.backup_designated_router)},
         {"cost", iface.config.cost},
         {"sent", iface.counters.sent},
-        {"received", iface.counters.received},
-        {"dropped", iface.counters.dropped},
-    });
+    };
+    entry.update(counters_json(iface.counters.packets));
+    out["interfaces"].push_back(std::move(entry));
     for (const auto& [id, nbr] : iface.neighbors) {
       out["neighbors"].push_back({
           {"router_id", dotted(id)},
@@ -298,29 +338,30 @@ nlohmann::json OspfSession::status() const {
       });
     }
   }
-  nlohmann::json lsdb = {{"router", 0},       {"network", 0},  {"summary", 0},
-                         {"asbr_summary", 0}, {"external", 0}, {"other", 0}};
-  for (const auto& [type, count] : speaker_->lsdb().counts()) {
+  const auto& lsdb = instance_->area().lsdb;
+  nlohmann::json counts = {{"router", 0},       {"network", 0},  {"summary", 0},
+                           {"asbr_summary", 0}, {"external", 0}, {"other", 0}};
+  for (const auto& [type, count] : lsdb.counts()) {
     const std::string name = lsa_type_name(type);
-    if (lsdb.contains(name)) {
-      lsdb[name] = count;
+    if (counts.contains(name)) {
+      counts[name] = count;
     } else {
-      lsdb["other"] = lsdb["other"].get<std::size_t>() + count;
+      counts["other"] = counts["other"].get<std::size_t>() + count;
     }
   }
-  lsdb["total"] = speaker_->lsdb().size();
-  lsdb["limit"] = speaker_->lsdb().limit();
-  lsdb["refused"] = speaker_->lsdb().overflows();
-  out["lsdb"] = lsdb;
-  out["lsa_dropped"] = speaker_->lsa_drops();
+  counts["total"] = lsdb.size();
+  counts["limit"] = lsdb.limit();
+  counts["refused"] = lsdb.overflows();
+  out["lsdb"] = counts;
+  const auto& origination = instance_->origination();
   out["router_lsa_seq"] =
-      fmt::format("0x{:08x}", static_cast<std::uint32_t>(speaker_->router_lsa_sequence()));
-  if (const auto at = speaker_->router_lsa_originated()) {
+      fmt::format("0x{:08x}", static_cast<std::uint32_t>(origination.router_lsa_sequence()));
+  if (const auto at = origination.router_lsa_originated()) {
     out["router_lsa_age_s"] =
         std::chrono::duration_cast<std::chrono::duration<double>>(now - *at).count();
   }
   nlohmann::json announced = nlohmann::json::array();
-  for (const auto& [prefix, cost] : speaker_->prefixes())
+  for (const auto& [prefix, cost] : origination.announced())
     announced.push_back({{"prefix", prefix.to_string()}, {"cost", cost}});
   out["announced"] = announced;
   return out;

@@ -1,20 +1,22 @@
-// OspfSession binds the sans-IO ospf::Speaker to raw IP sockets and a timer.
+// OspfSession binds the sans-IO ospf::Instance to raw IP sockets and timers.
 //
-//   AnnouncementBus --RouteChange--> RouteChanged --------------+
-//   steady_timer (one, re-armed to the speaker's next deadline) -> Wakeup
-//   raw IP protocol 89 per interface --recvmsg--> PacketReceived
-//   start() / shutdown(done) -----------------> Start / Shutdown
+//   AnnouncementBus --RouteChange--> RouteChanged ---------------+
+//   session::TimerSet (one per TimerId) --------------> TimerExpired
+//   raw IP protocol 89 per interface --recvmsg--> PacketReceived |
+//   start() / stop(budget, done) --------------------> Start / Stop
+//   reconfigure(next) --plan_reload()--------------> Reconfigure |
 //                                                                v
-//                                                      ospf::Speaker::handle()
+//                                                   ospf::Instance::handle()
 //                                                                |
 //       Send: 224.0.0.5 / 224.0.0.6 / a neighbour, out of the <--+
 //             interface (TTL 1, TOS internetwork control)         |
 //       SetAllDRouters: join or leave 224.0.0.6 <-----------------+
-//       ArmTimer: re-arms the steady_timer <----------------------+
-//       Log: spdlog, rate-limited for packet drops <---------------+
-//       Done: calls shutdown's `done` <----------------------------+
+//       ArmTimer / CancelTimer: the TimerSet <--------------------+
+//       Log: session::LogWriter, rate-limited for drops <---------+
+//       Stopped: the stop's `done` (session::StopDeadline) <------+
 //
-//   status(): interfaces, neighbours, LSDB counts, our LSA sequence (JSON)
+//   status(): counters, interfaces, neighbours, LSDB, our LSA (JSON,
+//   lib/control/PROTOCOL.md)
 //
 // One raw socket per configured interface, bound to it with
 // SO_BINDTODEVICE, member of AllSPFRouters (224.0.0.5) there and of
@@ -24,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -31,15 +34,15 @@
 
 #include <boost/asio/generic/raw_protocol.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
-#include "ospf/speaker.hpp"
+#include "ospf/instance.hpp"
+#include "session/log.hpp"
 #include "session/stop_deadline.hpp"
-#include "util/rate_limit.hpp"
+#include "session/timers.hpp"
 
 namespace anycastd::ospf {
 
@@ -55,11 +58,12 @@ class OspfSession : public core::Protocol {
   // Resolves the interfaces and opens the sockets; throws std::runtime_error
   // naming the interface or socket call that failed.
   void start() override;
-  // Flushes our router-LSA, waits for its acknowledgement (at most 1.3 s),
-  // says goodbye with an empty Hello, then calls `done`.
+  // Flushes our router-LSA, waits for its acknowledgement (until
+  // budget.protocols_done()), says goodbye with an empty Hello, then calls `done`.
   void stop(const core::StopBudget& budget, std::function<void()> done) override;
-  // Until the protocol plans its sessions itself: in place only when the
-  // section did not change.
+  // Applies plan_reload(old, next) in place (ospf/reload.hpp): opens the
+  // sockets of added interfaces (one that cannot be found is left out and
+  // logged), closes those of removed ones. False when the area changed.
   bool reconfigure(const config::Config& next) override;
   nlohmann::json status() const override;
 
@@ -70,23 +74,22 @@ class OspfSession : public core::Protocol {
   void execute(std::vector<Action> actions);
   void send(const Send& send);
   void set_all_drouters(const SetAllDRouters& action);
-  void arm(TimePoint at);
-  void log(const Log& line);
-  void receive(std::size_t interface);
-  void on_readable(std::size_t interface);
-  void finish_shutdown();
+  void receive(InterfaceId interface);
+  void on_readable(InterfaceId interface);
+  // Finds `names` on the host and opens their sockets; leaves out, and
+  // logs, those that fail when `strict` is false, throws otherwise.
+  std::vector<InterfaceInfo> open(const std::vector<std::string>& names, bool strict);
 
   boost::asio::io_context& io_;
   config::OspfConfig config_;
   std::uint32_t router_id_;
   core::AnnouncementBus& bus_;
   core::AnnouncementBus::SubscriptionId subscription_ = 0;
-  std::optional<ospf::Speaker> speaker_;
-  std::vector<RawSocket> sockets_;
-  boost::asio::steady_timer timer_;
-  std::uint64_t timer_generation_ = 0;
-  session::StopDeadline shutdown_;
-  LogRateLimiter log_limiter_;
+  std::optional<ospf::Instance> instance_;
+  std::map<InterfaceId, RawSocket> sockets_;
+  session::TimerSet<TimerId> timers_;
+  session::StopDeadline stop_deadline_;
+  session::LogWriter log_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -5,6 +5,7 @@
 // `ip netns exec NS tshark -i r-s -w f.pcap proto 89`.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -209,11 +210,135 @@ TEST(OspfPacket, RejectsBadPackets) {
   EXPECT_EQ(std::get<DecodeFailure>(decode(std::span(bytes).first(30))).error,
             DecodeError::bad_length);
   EXPECT_EQ(std::get<DecodeFailure>(decode(std::span(bytes).first(10))).error,
-            DecodeError::too_short);
+            DecodeError::truncated);
   // An LS Update whose LSA count promises more than it holds.
   auto lsu = hex(kFrrUpdate);
   lsu[27] = 4;
   EXPECT_TRUE(std::holds_alternative<DecodeFailure>(decode(lsu)));
+}
+
+// One valid packet of each type, null authentication: the vectors above.
+std::vector<std::vector<std::uint8_t>> one_of_each_type() {
+  return {
+      hex(kFrrHello),
+      hex("02020034c612010100000000ca1a0000000000000000000005dc02006794011100000201c6120101c6120101"
+          "80000002ebca0024"),
+      hex("02030024c612010200000000a89b0000000000000000000000000001c6120101c6120101"),
+      hex(kFrrUpdate),
+      hex("02050040c612010100000000cfaa0000000000000000000000010201c6120102c612010280000002d5e00024"
+          "00010202c6120102c612010280000001707b0020"),
+  };
+}
+
+// `packet` with its body cut to `body` bytes, and its length and checksum
+// made to fit, so that the body's decoder sees the cut.
+std::vector<std::uint8_t> with_body_cut(const std::vector<std::uint8_t>& packet, std::size_t body) {
+  std::vector<std::uint8_t> cut(packet.begin(),
+                                packet.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + body));
+  cut[2] = static_cast<std::uint8_t>(cut.size() >> 8);
+  cut[3] = static_cast<std::uint8_t>(cut.size());
+  cut[12] = cut[13] = 0;
+  const std::uint16_t sum = ip_checksum(cut);
+  cut[12] = static_cast<std::uint8_t>(sum >> 8);
+  cut[13] = static_cast<std::uint8_t>(sum);
+  return cut;
+}
+
+TEST(OspfPacket, EveryTruncationOfEachTypeFails) {
+  for (const auto& bytes : one_of_each_type()) {
+    ASSERT_TRUE(std::holds_alternative<Packet>(decode(bytes)));
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      EXPECT_TRUE(std::holds_alternative<DecodeFailure>(decode(std::span(bytes).first(n))))
+          << "type " << int{bytes[1]} << ", " << n << " of " << bytes.size() << " bytes";
+    }
+  }
+}
+
+TEST(OspfPacket, EveryCutBodyFailsOrHoldsExactlyWhatItDecodes) {
+  // The fixed part of each body (RFC 2328 §A.3.2 to §A.3.6); below it, an error.
+  const std::map<int, std::size_t> fixed = {{1, 20}, {2, 8}, {3, 0}, {4, 4}, {5, 0}};
+  for (const auto& bytes : one_of_each_type()) {
+    const int type = bytes[1];
+    for (std::size_t body = 0; body < bytes.size() - kHeaderSize; ++body) {
+      const auto cut = with_body_cut(bytes, body);
+      const auto result = decode(cut);
+      if (const auto* p = std::get_if<Packet>(&result)) {
+        // A whole number of entries: it decodes to what re-encodes to the same bytes.
+        EXPECT_GE(body, fixed.at(type)) << "type " << type << ", body " << body;
+        EXPECT_EQ(encode(*p, kNoAuth), cut) << "type " << type << ", body " << body;
+      } else {
+        EXPECT_EQ(std::get<DecodeFailure>(result).error, DecodeError::malformed);
+      }
+      if (body < fixed.at(type)) {
+        EXPECT_TRUE(std::holds_alternative<DecodeFailure>(result)) << "type " << type;
+      }
+    }
+  }
+}
+
+TEST(OspfPacket, EveryCutOfAnUpdateFailsOnItsLsaCount) {
+  // RFC 2328 §A.3.5: "# LSAs": FRR's update says 3, so any cut of its body
+  // fails, whatever the update's own length says.
+  const auto bytes = hex(kFrrUpdate);
+  for (std::size_t body = 0; body < bytes.size() - kHeaderSize; ++body) {
+    EXPECT_TRUE(std::holds_alternative<DecodeFailure>(decode(with_body_cut(bytes, body)))) << body;
+  }
+}
+
+// One LSA of each type: FRR's router- and network-LSAs, and ours of the others.
+std::vector<std::vector<std::uint8_t>> one_of_each_lsa_type() {
+  Lsa router{{0, kOptionE, 1, 1, 1, kInitialSequenceNumber, 0, 0},
+             RouterLsa{0, {{1, 2, 3, 4, {{1, 7}}}, {5, 6, 3, 8, {}}}}};
+  Lsa summary{{0, kOptionE, 3, 0xc6130000u, 1, kInitialSequenceNumber, 0, 0},
+              SummaryLsa{0xffffff00u, 20, {0x01000005u}}};
+  Lsa asbr{{0, kOptionE, 4, 0xc6120109u, 1, kInitialSequenceNumber, 0, 0}, SummaryLsa{0, 7, {}}};
+  Lsa external{{0, kOptionE, 5, 0xc6130000u, 1, kInitialSequenceNumber, 0, 0},
+               ExternalLsa{0xffffff00u, {{true, 0, 20, 0, 1}, {false, 4, 30, 0xc6120101u, 2}}}};
+  Lsa opaque{{0, 0x42, 10, 0x01000001u, 1, kInitialSequenceNumber, 0, 0},
+             OpaqueLsa{{0, 1, 0, 4, 1, 2, 3, 4}}};
+  return {hex("00010201c6120101c612010180000002ebca002402000001c6120100ffffff000300000a"),
+          hex("00010202c6120102c612010280000001707b0020ffffff00c6120101c6120102"),
+          encode_lsa(router),
+          encode_lsa(summary),
+          encode_lsa(asbr),
+          encode_lsa(external),
+          encode_lsa(opaque)};
+}
+
+TEST(OspfLsa, EveryTruncationOfEachTypeFails) {
+  for (const auto& lsa : one_of_each_lsa_type()) {
+    ASSERT_TRUE(std::holds_alternative<Lsa>(decode_lsa(lsa))) << int{lsa[3]};
+    for (std::size_t n = 0; n < lsa.size(); ++n) {
+      const auto cut = std::span(lsa).first(n);
+      EXPECT_TRUE(std::holds_alternative<LsaFailure>(decode_lsa(cut))) << int{lsa[3]} << " " << n;
+      EXPECT_TRUE(check_lsa(cut).has_value());
+      if (n < kLsaHeaderSize) {
+        EXPECT_TRUE(std::holds_alternative<LsaFailure>(decode_lsa_header(cut)));
+      }
+    }
+  }
+}
+
+TEST(OspfLsa, EveryCutBodyFailsOrHoldsExactlyWhatItDecodes) {
+  for (const auto& lsa : one_of_each_lsa_type()) {
+    for (std::size_t n = kLsaHeaderSize; n < lsa.size(); ++n) {
+      // Cut, with the length field and the checksum made to fit.
+      std::vector<std::uint8_t> cut(lsa.begin(), lsa.begin() + static_cast<std::ptrdiff_t>(n));
+      cut[18] = static_cast<std::uint8_t>(n >> 8);
+      cut[19] = static_cast<std::uint8_t>(n);
+      set_lsa_checksum(cut);
+      const auto result = decode_lsa(cut);
+      if (const auto* decoded = std::get_if<Lsa>(&result)) {
+        EXPECT_EQ(encode_lsa(*decoded), cut) << int{lsa[3]} << " " << n;
+      } else {
+        EXPECT_EQ(std::get<LsaFailure>(result).error, LsaError::bad_length);
+      }
+      // RFC 2328 §A.4.2 "# links": a router-LSA cut short is never whole.
+      if (lsa[3] == 1) {
+        EXPECT_TRUE(std::holds_alternative<LsaFailure>(result)) << int{lsa[3]} << " " << n;
+      }
+    }
+  }
 }
 
 TEST(OspfLsa, FletcherChecksumOfCapturedLsas) {

@@ -1,11 +1,14 @@
-// The sans-IO OSPF speaker driven by events on a fake clock: a scripted
+// The sans-IO OSPF instance driven by events on a fake clock: a scripted
 // neighbour (its packets made with our own encoder) takes it through the
-// RFC 2328 §10 adjacency, flooding, timers and failures. No sockets, no sleeps.
-#include "ospf/speaker.hpp"
+// RFC 2328 §10 adjacency, flooding, timers, failures, counters and reloads.
+// No sockets, no sleeps.
+#include "ospf/instance.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "harness.hpp"
 
 namespace anycastd::ospf {
 namespace {
@@ -18,23 +21,11 @@ constexpr std::uint32_t kLowPeer = 0xc6120101;  // 198.18.1.1: lower, so we are 
 const Prefix kDns = *Prefix::parse("198.19.224.2/32");
 const TimePoint t0 = TimePoint{} + 1000s;
 
-std::vector<Packet> sent(const std::vector<Action>& actions, std::optional<PacketType> type = {}) {
-  std::vector<Packet> out;
-  for (const auto& a : actions) {
-    const auto* s = std::get_if<Send>(&a);
-    if (!s) continue;
-    auto d = decode(s->bytes);
-    EXPECT_TRUE(std::holds_alternative<Packet>(d));
-    if (!std::holds_alternative<Packet>(d)) continue;
-    if (!type || std::get<Packet>(d).type() == *type) out.push_back(std::get<Packet>(d));
-  }
-  return out;
-}
+using testing::FakeTimers;
+using testing::has;
+using testing::sent;
 
-bool has_done(const std::vector<Action>& actions) {
-  return std::any_of(actions.begin(), actions.end(),
-                     [](const Action& a) { return std::holds_alternative<Done>(a); });
-}
+constexpr InterfaceId kEth1 = 2;
 
 Lsa router_lsa(std::uint32_t rid, std::int32_t seq, std::vector<RouterLink> links = {}) {
   Lsa lsa;
@@ -43,7 +34,7 @@ Lsa router_lsa(std::uint32_t rid, std::int32_t seq, std::vector<RouterLink> link
   return lsa;
 }
 
-class OspfSpeakerTest : public ::testing::Test {
+class OspfInstanceTest : public ::testing::Test {
  protected:
   void make(config::OspfInterfaceType type = config::OspfInterfaceType::point_to_point,
             std::uint8_t priority = 0, std::size_t lsdb_limit = 100000) {
@@ -54,36 +45,30 @@ class OspfSpeakerTest : public ::testing::Test {
     iface.type = type;
     iface.priority = priority;
     config.interfaces = {iface};
-    InterfaceInfo info{"eth1", 2, kUs, 24, 1500};
-    speaker.emplace(config, kUs, std::vector<InterfaceInfo>{info}, SpeakerOptions{1, 5000});
+    InterfaceInfo info{"eth1", kEth1, kUs, 24, 1500};
+    instance.emplace(config, kUs, std::vector<InterfaceInfo>{info}, AreaOptions{1, 5000});
   }
 
   std::vector<Action> at(TimePoint t, const Event& e) {
     now = t;
-    return speaker->handle(e, now);
+    return feed(e);
   }
-  std::vector<Action> feed(const Event& e) { return speaker->handle(e, now); }
+  std::vector<Action> feed(const Event& e) {
+    auto out = instance->handle(e, now);
+    timers.track(out);
+    return out;
+  }
 
-  // Runs the wake-up timer until `until`, as the session would.
+  // Fires the armed timers due until `until`, in order, as the session would.
   std::vector<Action> advance(TimePoint until) {
     std::vector<Action> all;
-    for (int guard = 0; guard < 100000; ++guard) {
-      std::optional<TimePoint> next;
-      for (const auto& a : last_arm_)
-        next = a;
-      if (!next || *next > until) break;
-      now = *next;
-      auto out = speaker->handle(Wakeup{}, now);
-      track(out);
+    while (const auto due = timers.pop(until)) {
+      now = due->second;
+      auto out = feed(TimerExpired{due->first});
       all.insert(all.end(), out.begin(), out.end());
     }
     now = until;
     return all;
-  }
-  void track(const std::vector<Action>& out) {
-    for (const auto& a : out) {
-      if (const auto* t = std::get_if<ArmTimer>(&a)) last_arm_ = {t->at};
-    }
   }
 
   std::vector<Action> from(std::uint32_t rid, Body body, std::uint32_t source = 0,
@@ -93,11 +78,9 @@ class OspfSpeakerTest : public ::testing::Test {
     p.router_id = rid;
     p.area_id = area;
     p.body = std::move(body);
-    PacketReceived e{0, source ? source : (rid == kPeer ? 0xc6120109u : rid), kAllSpfRouters,
+    PacketReceived e{kEth1, source ? source : (rid == kPeer ? 0xc6120109u : rid), kAllSpfRouters,
                      encode(p, Authenticator{auth, 1})};
-    auto out = speaker->handle(e, now);
-    track(out);
-    return out;
+    return feed(e);
   }
 
   Hello hello(bool lists_us, std::uint32_t dr = 0, std::uint32_t bdr = 0,
@@ -113,19 +96,20 @@ class OspfSpeakerTest : public ::testing::Test {
     return h;
   }
 
-  void start() {
-    auto out = at(t0, Start{});
-    track(out);
-  }
+  void start() { at(t0, Start{}); }
 
   const Neighbor* neighbor(std::uint32_t rid) const {
-    const auto& n = speaker->interfaces()[0].neighbors;
+    const auto& n = iface().neighbors;
     const auto it = n.find(rid);
     return it == n.end() ? nullptr : &it->second;
   }
 
+  const Interface& iface() const { return instance->area().interfaces.at(0); }
+  const Lsdb& lsdb() const { return instance->area().lsdb; }
+  std::int32_t sequence() const { return instance->origination().router_lsa_sequence(); }
+
   std::optional<RouterLsa> our_router_lsa() const {
-    const auto* e = speaker->lsdb().find({1, kUs, kUs});
+    const auto* e = lsdb().find({1, kUs, kUs});
     if (!e) return std::nullopt;
     return std::get<RouterLsa>(std::get<Lsa>(decode_lsa(e->bytes)).body);
   }
@@ -176,13 +160,13 @@ class OspfSpeakerTest : public ::testing::Test {
   }
 
   config::OspfConfig config;
-  std::optional<Speaker> speaker;
+  std::optional<Instance> instance;
   TimePoint now = t0;
-  std::vector<TimePoint> last_arm_;
+  FakeTimers timers;
   std::vector<std::uint8_t> peer_lsa;
 };
 
-TEST_F(OspfSpeakerTest, StartSendsHelloAndOriginatesRouterLsa) {
+TEST_F(OspfInstanceTest, StartSendsHelloAndOriginatesRouterLsa) {
   make();
   auto out = at(t0, RouteChanged{kDns, core::RouteAction::announce});
   out = at(t0, Start{});
@@ -191,7 +175,7 @@ TEST_F(OspfSpeakerTest, StartSendsHelloAndOriginatesRouterLsa) {
   const auto& h = std::get<Hello>(hellos[0].body);
   EXPECT_EQ(h.priority, 0);
   EXPECT_EQ(h.network_mask, 0u);  // point-to-point
-  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::point_to_point);
+  EXPECT_EQ(iface().state, InterfaceState::point_to_point);
   const auto lsa = our_router_lsa();
   ASSERT_TRUE(lsa);
   // The link's subnet as a stub, and the anycast /32 at prefix_cost.
@@ -199,10 +183,10 @@ TEST_F(OspfSpeakerTest, StartSendsHelloAndOriginatesRouterLsa) {
   EXPECT_EQ(lsa->links[1].id, 0xc613e002u);
   EXPECT_EQ(lsa->links[1].data, 0xffffffffu);
   EXPECT_EQ(lsa->links[1].metric, 1);
-  EXPECT_EQ(speaker->router_lsa_sequence(), kInitialSequenceNumber);
+  EXPECT_EQ(sequence(), kInitialSequenceNumber);
 }
 
-TEST_F(OspfSpeakerTest, FullAdjacencyAsSlaveThenPointToPointLinkInRouterLsa) {
+TEST_F(OspfInstanceTest, FullAdjacencyAsSlaveThenPointToPointLinkInRouterLsa) {
   make();
   bring_up_full();
   // The adjacency changes the router-LSA, after MinLSInterval from the first.
@@ -211,10 +195,10 @@ TEST_F(OspfSpeakerTest, FullAdjacencyAsSlaveThenPointToPointLinkInRouterLsa) {
   ASSERT_TRUE(lsa);
   EXPECT_EQ(lsa->links[0].type, static_cast<std::uint8_t>(RouterLinkType::point_to_point));
   EXPECT_EQ(lsa->links[0].id, kPeer);
-  EXPECT_EQ(speaker->lsdb().size(), 2u);
+  EXPECT_EQ(lsdb().size(), 2u);
 }
 
-TEST_F(OspfSpeakerTest, MasterRetransmitsDatabaseDescription) {
+TEST_F(OspfInstanceTest, MasterRetransmitsDatabaseDescription) {
   make();
   start();
   from(kLowPeer, hello(true));
@@ -250,7 +234,7 @@ TEST_F(OspfSpeakerTest, MasterRetransmitsDatabaseDescription) {
   EXPECT_EQ(neighbor(kLowPeer)->state, NeighborState::full);
 }
 
-TEST_F(OspfSpeakerTest, SequenceNumberMismatchRestartsExchange) {
+TEST_F(OspfInstanceTest, SequenceNumberMismatchRestartsExchange) {
   make();
   start();
   from(kPeer, hello(true));
@@ -269,7 +253,7 @@ TEST_F(OspfSpeakerTest, SequenceNumberMismatchRestartsExchange) {
   EXPECT_EQ(std::get<DatabaseDescription>(dds[0].body).flags, kDdInit | kDdMore | kDdMaster);
 }
 
-TEST_F(OspfSpeakerTest, SlaveAnswersDuplicateDdWithItsLastOne) {
+TEST_F(OspfInstanceTest, SlaveAnswersDuplicateDdWithItsLastOne) {
   make();
   bring_up_full();
   DatabaseDescription dup;
@@ -281,7 +265,7 @@ TEST_F(OspfSpeakerTest, SlaveAnswersDuplicateDdWithItsLastOne) {
   EXPECT_EQ(sent(out, PacketType::db_description).size(), 1u);
 }
 
-TEST_F(OspfSpeakerTest, DeadTimerRemovesNeighbour) {
+TEST_F(OspfInstanceTest, DeadTimerRemovesNeighbour) {
   make();
   bring_up_full();
   advance(t0 + 39s);
@@ -293,39 +277,37 @@ TEST_F(OspfSpeakerTest, DeadTimerRemovesNeighbour) {
   EXPECT_NE(lsa->links[0].type, static_cast<std::uint8_t>(RouterLinkType::point_to_point));
 }
 
-TEST_F(OspfSpeakerTest, OneWayHelloDropsAdjacency) {
+TEST_F(OspfInstanceTest, OneWayHelloDropsAdjacency) {
   make();
   bring_up_full();
   from(kPeer, hello(false));
   EXPECT_EQ(neighbor(kPeer)->state, NeighborState::init);
 }
 
-TEST_F(OspfSpeakerTest, ServiceChangeGoesOutAtOnceAfterQuietPeriod) {
+TEST_F(OspfInstanceTest, ServiceChangeGoesOutAtOnceAfterQuietPeriod) {
   make();
   bring_up_full();
   advance(t0 + 30s);
   from(kPeer, hello(true));
-  const auto before = speaker->router_lsa_sequence();
+  const auto before = sequence();
   auto out = feed(RouteChanged{kDns, core::RouteAction::announce});
-  track(out);
-  EXPECT_EQ(speaker->router_lsa_sequence(), before + 1);
+  EXPECT_EQ(sequence(), before + 1);
   auto updates = sent(out, PacketType::ls_update);
   ASSERT_EQ(updates.size(), 1u);
-  from(kPeer, LinkStateAck{{speaker->lsdb().find({1, kUs, kUs})->header}});
+  from(kPeer, LinkStateAck{{lsdb().find({1, kUs, kUs})->header}});
   // A second change 1 s later waits for MinLSInterval (5 s after the first).
   now += 1s;
   out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
-  track(out);
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
   out = advance(now + 3500ms);
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
   out = advance(now + 1s);
   EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
-  EXPECT_EQ(speaker->router_lsa_sequence(), before + 2);
+  EXPECT_EQ(sequence(), before + 2);
   EXPECT_EQ(our_router_lsa()->links.size(), 2u);  // p2p + subnet stub, no /32
 }
 
-TEST_F(OspfSpeakerTest, DegradedCost) {
+TEST_F(OspfInstanceTest, DegradedCost) {
   make();
   start();
   auto out = feed(RouteChanged{kDns, core::RouteAction::degrade});
@@ -333,32 +315,32 @@ TEST_F(OspfSpeakerTest, DegradedCost) {
   EXPECT_EQ(our_router_lsa()->links.back().metric, 1000);
 }
 
-TEST_F(OspfSpeakerTest, RetransmitsUntilAcknowledged) {
+TEST_F(OspfInstanceTest, RetransmitsUntilAcknowledged) {
   make();
   bring_up_full();
   advance(t0 + 30s);
   from(kPeer, hello(true));
-  track(feed(RouteChanged{kDns, core::RouteAction::announce}));
+  feed(RouteChanged{kDns, core::RouteAction::announce});
   ASSERT_EQ(neighbor(kPeer)->retransmission_list.size(), 1u);
   auto out = advance(now + kRxmtInterval);
   auto updates = sent(out, PacketType::ls_update);
   ASSERT_EQ(updates.size(), 1u);
   // Sent straight to the neighbour; acknowledged, it stops.
-  const auto own = speaker->lsdb().find({1, kUs, kUs})->header;
+  const auto own = lsdb().find({1, kUs, kUs})->header;
   from(kPeer, LinkStateAck{{own}});
   EXPECT_TRUE(neighbor(kPeer)->retransmission_list.empty());
   out = advance(now + 2 * kRxmtInterval);
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
 }
 
-TEST_F(OspfSpeakerTest, NewerLsaIsInstalledAndAcknowledgedOlderAnsweredWithOurs) {
+TEST_F(OspfInstanceTest, NewerLsaIsInstalledAndAcknowledgedOlderAnsweredWithOurs) {
   make();
   bring_up_full();
   now += 2s;
   const auto newer = encode_lsa(router_lsa(kPeer, kInitialSequenceNumber + 5));
   auto out = from(kPeer, LinkStateUpdate{{newer}});
   EXPECT_EQ(sent(out, PacketType::ls_ack).size(), 1u);
-  EXPECT_EQ(speaker->lsdb().find({1, kPeer, kPeer})->header.sequence, kInitialSequenceNumber + 5);
+  EXPECT_EQ(lsdb().find({1, kPeer, kPeer})->header.sequence, kInitialSequenceNumber + 5);
   // An older one gets our copy back (§13 step 8).
   now += 2s;
   out = from(kPeer, LinkStateUpdate{{peer_lsa}});
@@ -367,22 +349,22 @@ TEST_F(OspfSpeakerTest, NewerLsaIsInstalledAndAcknowledgedOlderAnsweredWithOurs)
   // Unknown LS types are stored and acknowledged like any other.
   Lsa opaque{{0, 0, 10, 0x01000001u, kPeer, kInitialSequenceNumber, 0, 0}, OpaqueLsa{{1, 2, 3, 4}}};
   out = from(kPeer, LinkStateUpdate{{encode_lsa(opaque)}});
-  EXPECT_NE(speaker->lsdb().find({10, 0x01000001u, kPeer}), nullptr);
+  EXPECT_NE(lsdb().find({10, 0x01000001u, kPeer}), nullptr);
   EXPECT_EQ(sent(out, PacketType::ls_ack).size(), 1u);
 }
 
-TEST_F(OspfSpeakerTest, OurOldRouterLsaComesBackAndWeGoPastIt) {
+TEST_F(OspfInstanceTest, OurOldRouterLsaComesBackAndWeGoPastIt) {
   make();
   bring_up_full();
   now += 6s;
   // A copy from a previous run of ours, with a higher sequence number.
   const auto stale = encode_lsa(router_lsa(kUs, kInitialSequenceNumber + 40));
   from(kPeer, LinkStateUpdate{{stale}});
-  EXPECT_EQ(speaker->router_lsa_sequence(), kInitialSequenceNumber + 41);
-  EXPECT_EQ(speaker->lsdb().find({1, kUs, kUs})->header.sequence, kInitialSequenceNumber + 41);
+  EXPECT_EQ(sequence(), kInitialSequenceNumber + 41);
+  EXPECT_EQ(lsdb().find({1, kUs, kUs})->header.sequence, kInitialSequenceNumber + 41);
 }
 
-TEST_F(OspfSpeakerTest, MaxAgeLsaIsFlushedAfterAcknowledgement) {
+TEST_F(OspfInstanceTest, MaxAgeLsaIsFlushedAfterAcknowledgement) {
   make();
   bring_up_full();
   now += 2s;
@@ -392,10 +374,10 @@ TEST_F(OspfSpeakerTest, MaxAgeLsaIsFlushedAfterAcknowledgement) {
   // Installed at MaxAge, then removed at the next aging pass (no
   // retransmission lists hold it, no exchange in progress).
   advance(now + 2s);
-  EXPECT_EQ(speaker->lsdb().find({1, kPeer, kPeer}), nullptr);
+  EXPECT_EQ(lsdb().find({1, kPeer, kPeer}), nullptr);
 }
 
-TEST_F(OspfSpeakerTest, LsdbLimitRefusesNewLsasButAcknowledgesThem) {
+TEST_F(OspfInstanceTest, LsdbLimitRefusesNewLsasButAcknowledgesThem) {
   make(config::OspfInterfaceType::point_to_point, 0, 3);
   bring_up_full();  // our router-LSA and the peer's: 2 of 3
   now += 2s;
@@ -406,15 +388,15 @@ TEST_F(OspfSpeakerTest, LsdbLimitRefusesNewLsasButAcknowledgesThem) {
     lsu.lsas.push_back(encode_lsa(ext));
   }
   auto out = from(kPeer, lsu);
-  EXPECT_EQ(speaker->lsdb().size(), 3u);
-  EXPECT_EQ(speaker->lsdb().overflows(), 4u);
-  EXPECT_EQ(speaker->lsa_drops().at("lsdb_full"), 4u);
+  EXPECT_EQ(lsdb().size(), 3u);
+  EXPECT_EQ(lsdb().overflows(), 4u);
+  EXPECT_EQ(instance->area().lsa_dropped.at("lsdb_full"), 4u);
   auto acks = sent(out, PacketType::ls_ack);
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(std::get<LinkStateAck>(acks[0].body).headers.size(), 5u);
 }
 
-TEST_F(OspfSpeakerTest, DropsAndCountsBadPackets) {
+TEST_F(OspfInstanceTest, DropsAndCountsBadPackets) {
   make(config::OspfInterfaceType::broadcast);
   start();
   from(kPeer, hello(true), 0, 1);  // area 0.0.0.1
@@ -434,23 +416,28 @@ TEST_F(OspfSpeakerTest, DropsAndCountsBadPackets) {
   p.body = hello(true);
   auto bytes = encode(p, {});
   bytes[12] ^= 0xff;
-  feed(PacketReceived{0, 0xc6120109u, kAllSpfRouters, bytes});
-  const auto& dropped = speaker->interfaces()[0].counters.dropped;
-  EXPECT_EQ(dropped.at("wrong_area"), 1u);
-  EXPECT_EQ(dropped.at("mismatched_hello_interval"), 1u);
-  EXPECT_EQ(dropped.at("mismatched_dead_interval"), 1u);
-  EXPECT_EQ(dropped.at("mismatched_netmask"), 1u);
-  EXPECT_EQ(dropped.at("auth_wrong_type"), 1u);
-  EXPECT_EQ(dropped.at("non_neighbor"), 1u);
-  EXPECT_EQ(dropped.at("bad_checksum"), 1u);
-  EXPECT_TRUE(speaker->interfaces()[0].neighbors.empty());
+  feed(PacketReceived{kEth1, 0xc6120109u, kAllSpfRouters, bytes});
+  const auto& counters = iface().counters.packets;
+  EXPECT_EQ(counters.dropped, (std::map<std::string, std::uint64_t, std::less<>>{
+                                  {"wrong_area", 1},
+                                  {"interval_mismatch", 2},
+                                  {"netmask_mismatch", 1},
+                                  {"bad_auth", 1},
+                                  {"not_on_link", 1},
+                                  {"bad_checksum", 1},
+                              }));
+  // Each packet counted once: none of them was also accepted.
+  EXPECT_EQ(counters.received, 7u);
+  EXPECT_EQ(counters.accepted, 0u);
+  EXPECT_EQ(instance->counters().dropped, counters.dropped);
+  EXPECT_TRUE(iface().neighbors.empty());
 }
 
-TEST_F(OspfSpeakerTest, Md5AuthenticatedAdjacency) {
+TEST_F(OspfInstanceTest, Md5AuthenticatedAdjacency) {
   make();
   config.interfaces[0].authentication = {config::AuthMode::md5, 1, "secret"};
-  speaker.emplace(config, kUs, std::vector<InterfaceInfo>{{"eth1", 2, kUs, 24, 1500}},
-                  SpeakerOptions{1, 1});
+  instance.emplace(config, kUs, std::vector<InterfaceInfo>{{"eth1", kEth1, kUs, 24, 1500}},
+                   AreaOptions{1, 1});
   start();
   auto out = from(kPeer, hello(true), 0, 0, {config::AuthMode::md5, 1, "secret"});
   EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
@@ -464,17 +451,17 @@ TEST_F(OspfSpeakerTest, Md5AuthenticatedAdjacency) {
   EXPECT_EQ(verify_auth(p, s->bytes, {config::AuthMode::md5, 1, "secret"}, std::nullopt),
             AuthError::none);
   from(kPeer, hello(true), 0, 0, {config::AuthMode::md5, 1, "wrong"});
-  EXPECT_EQ(speaker->interfaces()[0].counters.dropped.at("auth_bad_digest"), 1u);
+  EXPECT_EQ(iface().counters.packets.dropped.at("bad_auth"), 1u);
 }
 
-TEST_F(OspfSpeakerTest, BroadcastDrOtherFormsAdjacencyOnlyWithDrAndBdr) {
+TEST_F(OspfInstanceTest, BroadcastDrOtherFormsAdjacencyOnlyWithDrAndBdr) {
   make(config::OspfInterfaceType::broadcast);
   start();
-  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::dr_other);
+  EXPECT_EQ(iface().state, InterfaceState::dr_other);
   const std::uint32_t dr = 0xc6120109u;
   const std::uint32_t other = 0xc6120105u;
   from(kPeer, hello(true, dr, 0));
-  EXPECT_EQ(speaker->interfaces()[0].designated_router, dr);
+  EXPECT_EQ(iface().designated_router, dr);
   EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
   from(other, hello(true, dr, 0, 0), other);
   EXPECT_EQ(neighbor(other)->state, NeighborState::two_way);
@@ -482,64 +469,206 @@ TEST_F(OspfSpeakerTest, BroadcastDrOtherFormsAdjacencyOnlyWithDrAndBdr) {
   // election moves, adjacencies follow (AdjOK?).
   from(other, hello(true, other, 0, 200), other);
   from(kPeer, hello(true, other, dr));
-  EXPECT_EQ(speaker->interfaces()[0].designated_router, other);
-  EXPECT_EQ(speaker->interfaces()[0].backup_designated_router, dr);
+  EXPECT_EQ(iface().designated_router, other);
+  EXPECT_EQ(iface().backup_designated_router, dr);
   EXPECT_EQ(neighbor(other)->state, NeighborState::ex_start);
   EXPECT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
   // We never become DR with priority 0, so never originate a network-LSA.
-  EXPECT_EQ(speaker->lsdb().counts().count(2), 0u);
+  EXPECT_EQ(lsdb().counts().count(2), 0u);
 }
 
-TEST_F(OspfSpeakerTest, EligibleRouterAloneBecomesDrAfterWait) {
+TEST_F(OspfInstanceTest, EligibleRouterAloneBecomesDrAfterWait) {
   make(config::OspfInterfaceType::broadcast, 1);
   start();
-  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::waiting);
+  EXPECT_EQ(iface().state, InterfaceState::waiting);
   auto out = advance(t0 + 40s);
-  EXPECT_EQ(speaker->interfaces()[0].state, InterfaceState::dr);
+  EXPECT_EQ(iface().state, InterfaceState::dr);
   EXPECT_TRUE(std::any_of(out.begin(), out.end(), [](const Action& a) {
     const auto* m = std::get_if<SetAllDRouters>(&a);
     return m && m->member;
   }));
 }
 
-TEST_F(OspfSpeakerTest, ShutdownFlushesRouterLsaAndSaysGoodbye) {
+TEST_F(OspfInstanceTest, StopFlushesRouterLsaAndSaysGoodbye) {
   make();
   bring_up_full();
   advance(t0 + 30s);
   from(kPeer, hello(true));
-  track(feed(RouteChanged{kDns, core::RouteAction::announce}));
+  feed(RouteChanged{kDns, core::RouteAction::announce});
   now += 2s;
-  auto out = feed(Shutdown{});
-  track(out);
+  auto out = feed(Stop{now + 1s, now + 1500ms});
   auto updates = sent(out, PacketType::ls_update);
   ASSERT_EQ(updates.size(), 1u);
   const auto& lsa = std::get<LinkStateUpdate>(updates[0].body).lsas.at(0);
   EXPECT_EQ(std::get<LsaHeader>(decode_lsa_header(lsa)).age, kMaxAge);
-  EXPECT_FALSE(has_done(out));
-  // The peer acknowledges: a Hello that lists nobody, then Done.
+  EXPECT_FALSE(has<Stopped>(out));
+  // The peer acknowledges: a Hello that lists nobody, then Stopped.
   out = from(kPeer, LinkStateAck{{std::get<LsaHeader>(decode_lsa_header(lsa))}});
-  EXPECT_TRUE(has_done(out));
+  EXPECT_TRUE(has<Stopped>(out));
   auto hellos = sent(out, PacketType::hello);
   ASSERT_EQ(hellos.size(), 1u);
   EXPECT_TRUE(std::get<Hello>(hellos[0].body).neighbors.empty());
 }
 
-TEST_F(OspfSpeakerTest, ShutdownRightAfterAChangeWaitsMinLsArrivalThenGivesUpInTime) {
+TEST_F(OspfInstanceTest, StopRightAfterAChangeWaitsMinLsArrivalThenGivesUpAtTheDeadline) {
   make();
   bring_up_full();
   advance(t0 + 30s);
   from(kPeer, hello(true));
-  track(feed(RouteChanged{kDns, core::RouteAction::announce}));
+  feed(RouteChanged{kDns, core::RouteAction::announce});
   const TimePoint stop = now + 200ms;
   now = stop;
-  auto out = feed(Shutdown{});
-  track(out);
+  auto out = feed(Stop{now + 1s, now + 1500ms});
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
   out = advance(stop + 900ms);
   EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
-  // No acknowledgement: done anyway within the budget.
-  out = advance(stop + kShutdownBudget);
-  EXPECT_TRUE(has_done(out));
+  // No acknowledgement: stopped anyway at the deadline the stop brought, not before.
+  out = advance(stop + 1499ms);
+  EXPECT_FALSE(has<Stopped>(out));
+  out = advance(stop + 1500ms);
+  EXPECT_TRUE(has<Stopped>(out));
+}
+
+TEST_F(OspfInstanceTest, CountsEachPacketOnceAndLsasDroppedApart) {
+  make();
+  bring_up_full();
+  const auto& counters = instance->counters();
+  EXPECT_EQ(counters.received, counters.accepted + counters.dropped_total());
+  EXPECT_TRUE(counters.dropped.empty());
+  const auto accepted = counters.accepted;
+  now += 2s;
+  // A valid LS Update carrying one LSA whose checksum is wrong: the packet
+  // is accepted, the LSA dropped and counted apart.
+  auto bad = encode_lsa(router_lsa(kPeer, kInitialSequenceNumber + 9));
+  bad[kChecksumOffset] ^= 0xff;
+  from(kPeer, LinkStateUpdate{{bad}});
+  EXPECT_EQ(counters.accepted, accepted + 1);
+  EXPECT_TRUE(counters.dropped.empty());
+  EXPECT_EQ(instance->area().lsa_dropped,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"bad_checksum", 1}}));
+  // A packet from a router that is no neighbour, and a request from one
+  // not yet in Exchange.
+  from(0xc6120105u, LinkStateAck{}, 0xc6120105u);
+  from(kLowPeer, hello(true));
+  ASSERT_EQ(neighbor(kLowPeer)->state, NeighborState::ex_start);
+  from(kLowPeer, LinkStateRequest{{{1, kUs, kUs}}});
+  EXPECT_EQ(counters.dropped, (std::map<std::string, std::uint64_t, std::less<>>{
+                                  {"unknown_neighbor", 1}, {"not_adjacent", 1}}));
+  EXPECT_EQ(counters.received, counters.accepted + counters.dropped_total());
+  EXPECT_EQ(iface().counters.packets.received, counters.received);
+}
+
+TEST_F(OspfInstanceTest, RefreshesTheRouterLsaAtLsRefreshTimeThoughNothingChanged) {
+  make();
+  start();
+  const auto first = sequence();
+  advance(t0 + kLsRefresh - 1s);
+  EXPECT_EQ(sequence(), first);
+  advance(t0 + kLsRefresh);
+  EXPECT_EQ(sequence(), first + 1);
+  EXPECT_EQ(lsdb().find({1, kUs, kUs})->age(now), 0);
+  advance(t0 + 2 * kLsRefresh);
+  EXPECT_EQ(sequence(), first + 2);
+}
+
+TEST_F(OspfInstanceTest, NeighborDownKillsTheAdjacencyAtOnce) {
+  make();
+  bring_up_full();
+  auto out = feed(NeighborDown{0xc6120109u});
+  EXPECT_EQ(neighbor(kPeer), nullptr);
+  EXPECT_FALSE(timers.at(TimerId::of(TimerKind::inactivity, kEth1, kPeer)));
+  // Not a neighbour's address: nothing happens.
+  out = feed(NeighborDown{0xc6120177u});
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(OspfInstanceTest, ReloadOfCostsReoriginatesWithoutTouchingTheAdjacency) {
+  make();
+  bring_up_full();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  advance(t0 + 30s);
+  from(kPeer, hello(true));
+  const auto before = sequence();
+  auto next = config;
+  next.prefix_cost = 7;
+  next.interfaces[0].cost = 25;
+  next.lsdb_limit = 500;
+  auto out = feed(Reconfigure{next, {}});
+  EXPECT_EQ(sequence(), before + 1);
+  const auto lsa = our_router_lsa();
+  EXPECT_EQ(lsa->links.front().metric, 25);  // the point-to-point link
+  EXPECT_EQ(lsa->links.back().metric, 7);    // the anycast /32
+  EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
+  EXPECT_TRUE(sent(out, PacketType::db_description).empty());
+  EXPECT_TRUE(sent(out, PacketType::hello).empty());
+  EXPECT_EQ(neighbor(kPeer)->state, NeighborState::full);
+  EXPECT_EQ(lsdb().limit(), 500u);
+  EXPECT_EQ(instance->config(), next);
+}
+
+TEST_F(OspfInstanceTest, ReloadRestartsOnlyTheInterfaceWhoseTransportChanged) {
+  make();
+  config::OspfInterfaceConfig eth2 = config.interfaces[0];
+  eth2.name = "eth2";
+  config.interfaces.push_back(eth2);
+  constexpr InterfaceId kEth2 = 3;
+  constexpr std::uint32_t kOther = 0xc6120305u;
+  instance.emplace(config, kUs,
+                   std::vector<InterfaceInfo>{{"eth1", kEth1, kUs, 24, 1500},
+                                              {"eth2", kEth2, 0xc6120302u, 24, 1500}},
+                   AreaOptions{1, 5000});
+  start();
+  from(kPeer, hello(true));
+  Packet p;
+  p.router_id = kOther;
+  p.body = hello(true);
+  feed(PacketReceived{kEth2, kOther, kAllSpfRouters, encode(p, {})});
+  ASSERT_EQ(neighbor(kPeer)->state, NeighborState::ex_start);
+  ASSERT_EQ(instance->area().interfaces[1].neighbors.at(kOther).state, NeighborState::ex_start);
+  auto next = config;
+  next.interfaces[0].hello_interval = std::chrono::seconds(5);
+  next.interfaces[0].dead_interval = std::chrono::seconds(20);
+  now += 1s;
+  const auto out = feed(Reconfigure{next, {}});
+  // eth1: a goodbye, then Hellos at the new interval; its neighbour is gone.
+  std::vector<Hello> eth1_hellos;
+  for (const auto& a : out) {
+    const auto* s = std::get_if<Send>(&a);
+    if (!s) continue;
+    EXPECT_EQ(s->interface, kEth1);
+    eth1_hellos.push_back(std::get<Hello>(std::get<Packet>(decode(s->bytes)).body));
+  }
+  ASSERT_EQ(eth1_hellos.size(), 2u);
+  EXPECT_TRUE(eth1_hellos[0].neighbors.empty());
+  EXPECT_EQ(eth1_hellos[0].hello_interval, 10);
+  EXPECT_EQ(eth1_hellos[1].hello_interval, 5);
+  EXPECT_EQ(neighbor(kPeer), nullptr);
+  EXPECT_EQ(timers.at(TimerId::of(TimerKind::hello, kEth1)), now + 5s);
+  // eth2 is untouched.
+  EXPECT_EQ(instance->area().interfaces[1].neighbors.at(kOther).state, NeighborState::ex_start);
+}
+
+TEST_F(OspfInstanceTest, ReloadAddsAndRemovesInterfaces) {
+  make();
+  start();
+  advance(t0 + 10s);
+  auto next = config;
+  next.interfaces[0].name = "eth3";
+  constexpr InterfaceId kEth3 = 4;
+  const auto out = feed(Reconfigure{next, {{"eth3", kEth3, 0xc6120402u, 24, 1500}}});
+  ASSERT_EQ(instance->area().interfaces.size(), 1u);
+  EXPECT_EQ(iface().info.name, "eth3");
+  EXPECT_EQ(iface().state, InterfaceState::point_to_point);
+  // eth1 said goodbye and stopped; eth3 says hello.
+  std::map<InterfaceId, int> hellos;
+  for (const auto& a : out) {
+    if (const auto* s = std::get_if<Send>(&a)) ++hellos[s->interface];
+  }
+  EXPECT_EQ(hellos, (std::map<InterfaceId, int>{{kEth1, 1}, {kEth3, 1}}));
+  EXPECT_FALSE(timers.at(TimerId::of(TimerKind::hello, kEth1)));
+  EXPECT_TRUE(timers.at(TimerId::of(TimerKind::hello, kEth3)));
+  // The router-LSA describes eth3's subnet, not eth1's.
+  EXPECT_EQ(our_router_lsa()->links.at(0).id, 0xc6120400u);
 }
 
 }  // namespace

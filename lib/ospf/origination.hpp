@@ -1,0 +1,76 @@
+// RFC 2328 §12.4: what we originate. Our router-LSA (§12.4.1) describes our
+// interfaces and carries one stub link per announced prefix; while we are
+// DR with a full neighbour, a network-LSA for that link (§12.4.2). With
+// §12.1.6 sequence numbers, §13.4 our own LSAs coming back from a
+// neighbour, and §14.1 flushing (premature aging).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "core/bus.hpp"
+#include "ospf/area.hpp"
+#include "ospf/lsa.hpp"
+#include "ospf/machine.hpp"
+#include "util/prefix.hpp"
+
+namespace anycastd::ospf {
+
+class Origination {
+ public:
+  Origination(std::uint16_t prefix_cost, std::uint16_t degraded_cost);
+
+  // A prefix announced, degraded or withdrawn (IPv4 only: OSPFv2 carries
+  // nothing else). Returns whether what we announce changed.
+  bool set_route(const Prefix& prefix, core::RouteAction action);
+  // The stub costs of announced and degraded prefixes. Returns whether they changed.
+  bool set_costs(std::uint16_t prefix_cost, std::uint16_t degraded_cost);
+
+  // Starts originating: our first router-LSA.
+  void start(Area& area, Out& out);
+  // Stops originating (a graceful stop flushes, see flush()).
+  void stop(Out& out);
+  // §12.4: a new router-LSA if what it would say changed, at once or once
+  // MinLSInterval has passed since the last one.
+  void update_router_lsa(Area& area, Out& out);
+  // The router_lsa timer fired: the change MinLSInterval held back, or the
+  // refresh due at LSRefreshTime.
+  void router_lsa_timer(Area& area, Out& out);
+  // §12.4.2: the network-LSA of `iface` made to match the link as it is now.
+  void update_network_lsa(Area& area, Interface& iface, Out& out);
+  // §14.1: flushes our LSA `key` by premature aging.
+  void flush(Area& area, const LsaKey& key, Out& out);
+  // §13.4: a neighbour flooded `key`, one of ours, newer than our copy.
+  void self_originated_received(Area& area, const LsaKey& key, Out& out);
+  // §14: `key` left the database; our router-LSA flushed at
+  // MaxSequenceNumber starts again (§12.1.6).
+  void removed(Area& area, const LsaKey& key, Out& out);
+
+  // Announced and degraded prefixes with their stub cost.
+  std::map<Prefix, std::uint16_t> announced() const;
+  // Our router-LSA's current LS sequence number.
+  std::int32_t router_lsa_sequence() const { return router_lsa_sequence_; }
+  // When our router-LSA was last originated (MinLSInterval counts from here).
+  std::optional<TimePoint> router_lsa_originated() const { return last_router_lsa_; }
+
+ private:
+  std::uint16_t cost_of(core::RouteAction action) const;
+  RouterLsa build_router_lsa(const Area& area) const;
+  void originate_router_lsa(Area& area, bool refresh, Out& out);
+  void arm_refresh(Out& out);
+  void install(Area& area, Lsa lsa, Out& out);
+
+  std::uint16_t prefix_cost_;
+  std::uint16_t degraded_cost_;
+  std::map<Prefix, core::RouteAction> routes_;  // announced or degraded
+  bool active_ = false;                         // between start() and stop()
+  std::int32_t router_lsa_sequence_ = kInitialSequenceNumber - 1;
+  std::optional<TimePoint> last_router_lsa_;  // when we last originated it
+  bool router_lsa_held_ = false;              // a change waits for MinLSInterval
+  std::optional<RouterLsa> originated_body_;
+  bool sequence_wrap_pending_ = false;  // §12.1.6: flushed at MaxSequenceNumber
+  std::map<InterfaceId, std::int32_t> network_lsa_sequence_;  // while DR
+};
+
+}  // namespace anycastd::ospf
