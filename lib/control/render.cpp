@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -154,6 +155,21 @@ std::string table(const json& services) {
   return out;
 }
 
+// The sum of a {"reason": count} object's counts, and "reason n, reason n"
+// of the non-zero ones.
+std::pair<std::uint64_t, std::string> count_reasons(const json& dropped) {
+  std::uint64_t total = 0;
+  std::string reasons;
+  if (!dropped.is_object()) return {total, reasons};
+  for (const auto& [reason, count] : dropped.items()) {
+    if (!count.is_number_unsigned() || count.get<std::uint64_t>() == 0) continue;
+    total += count.get<std::uint64_t>();
+    reasons +=
+        fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason, count.get<std::uint64_t>());
+  }
+  return {total, reasons};
+}
+
 std::string protocol_lines(const std::string& name, const json& protocol) {
   std::string out;
   for (const auto& interface : array(protocol, "interfaces")) {
@@ -187,18 +203,16 @@ std::string protocol_lines(const std::string& name, const json& protocol) {
     if (auto seq = text(protocol, "router_lsa_seq")) line += ", our router-LSA " + *seq;
     out += line + "\n";
   }
-  if (const json* dropped = field(protocol, "dropped"); dropped && dropped->is_object()) {
-    std::string reasons;
-    std::uint64_t total = 0;
-    for (const auto& [reason, count] : dropped->items()) {
-      if (!count.is_number_unsigned() || count.get<std::uint64_t>() == 0) continue;
-      total += count.get<std::uint64_t>();
-      reasons +=
-          fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason, count.get<std::uint64_t>());
-    }
-    if (total > 0) {
+  if (const json* dropped = field(protocol, "dropped")) {
+    if (const auto [total, reasons] = count_reasons(*dropped); total > 0) {
       out += fmt::format("{}: dropped {} of {} packets received ({})\n", name, total,
                          text(protocol, "received").value_or("?"), reasons);
+    }
+  }
+  // OSPF: LSAs dropped from LS Updates that were themselves accepted.
+  if (const json* dropped = field(protocol, "lsa_dropped")) {
+    if (const auto [total, reasons] = count_reasons(*dropped); total > 0) {
+      out += fmt::format("{}: dropped {} LSAs ({})\n", name, total, reasons);
     }
   }
   if (out.empty()) out = name + ": enabled\n";

@@ -110,11 +110,13 @@ TEST(RenderStatus, NonZeroDropsByReason) {
   const auto status = json::parse(R"({"version":"0.1.0","protocols":{
     "rip":{"received":12,"accepted":9,"dropped":{"bad_version":1,"not_on_link":2,"own_packet":0},
            "interfaces":[{"name":"eth1","sent":4,"received":12}]},
-    "ospf":{"received":5,"accepted":5,"dropped":{}}}})");
+    "ospf":{"received":5,"accepted":4,"dropped":{"wrong_area":1},
+            "lsa_dropped":{"bad_checksum":1,"lsdb_full":0}}}})");
   EXPECT_EQ(render_status(status),
             "anycastd 0.1.0\n"
             "no services configured\n"
-            "ospf: enabled\n"
+            "ospf: dropped 1 of 5 packets received (wrong_area 1)\n"
+            "ospf: dropped 1 LSAs (bad_checksum 1)\n"
             "rip: eth1 sent 4 received 12\n"
             "rip: dropped 3 of 12 packets received (bad_version 1, not_on_link 2)\n");
 }
