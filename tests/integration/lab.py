@@ -761,6 +761,79 @@ protocol ospf v2 ospf1 {{
             pass
 
 
+# ---- OSPF packets made by hand, for the drop counters ---------------------
+
+def _ip_checksum(data):
+    """RFC 1071, over 16-bit words."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def _dotted(address):
+    return bytes(int(x) for x in address.split("."))
+
+
+def ospf_packet(kind, router_id, body, area="0.0.0.0", version=2, au_type=0, auth=b""):
+    """An OSPFv2 packet (RFC 2328 §A.3.1) of type `kind` (1 Hello .. 5 LS Ack)
+    with a correct checksum (computed with the authentication field zero)."""
+    length = 24 + len(body)
+    header = (bytes([version, kind]) + length.to_bytes(2, "big") + _dotted(router_id)
+              + _dotted(area) + b"\0\0" + au_type.to_bytes(2, "big") + b"\0" * 8)
+    packet = bytearray(header + body)
+    packet[12:14] = _ip_checksum(bytes(packet)).to_bytes(2, "big")
+    packet[16:24] = auth.ljust(8, b"\0")[:8]
+    return bytes(packet)
+
+
+def ospf_hello(mask="255.255.255.0", hello=1, dead=4, options=0x02, priority=1, neighbors=()):
+    """A Hello body (RFC 2328 §A.3.2) with no DR or BDR."""
+    return (_dotted(mask) + hello.to_bytes(2, "big") + bytes([options, priority])
+            + dead.to_bytes(4, "big") + b"\0" * 8 + b"".join(_dotted(n) for n in neighbors))
+
+
+def ospf_router_lsa(router_id, sequence=0x80000001, stubs=()):
+    """A router-LSA (RFC 2328 §A.4.2) with one stub link per (network, mask),
+    and its Fletcher checksum (RFC 905 appendix B, §12.1.7)."""
+    links = b"".join(_dotted(net) + _dotted(mask) + bytes([3, 0]) + (10).to_bytes(2, "big")
+                     for net, mask in stubs)
+    body = b"\0\0" + len(stubs).to_bytes(2, "big") + links
+    lsa = bytearray(b"\0\1\x02\x01" + _dotted(router_id) + _dotted(router_id)
+                    + sequence.to_bytes(4, "big") + b"\0\0" + (20 + len(body)).to_bytes(2, "big")
+                    + body)
+    c0 = c1 = 0
+    for byte in lsa[2:]:
+        c0 = (c0 + byte) % 255
+        c1 = (c1 + c0) % 255
+    k = len(lsa) - 2 - 14  # from the checksum's first octet to the end
+    x = ((k - 1) * c0 - c1) % 255 or 255
+    y = (510 - c0 - x) % 255 or 255
+    lsa[16:18] = bytes([x, y])
+    return bytes(lsa)
+
+
+def ospf_send(ns, ifname, destination, packet, source=None):
+    """Sends one OSPF packet (IP protocol 89) out of `ifname` in `ns` to
+    `destination`, from `source` if given (an IP header of our own, so the
+    address need not be the namespace's)."""
+    script = ("import socket, struct, sys\n"
+              "_, ifname, dst, payload, *src = sys.argv\n"
+              "payload = bytes.fromhex(payload)\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 89)\n"
+              "s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())\n"
+              "if src:\n"
+              "    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)\n"
+              "    payload = struct.pack('!BBHHHBBH4s4s', 0x45, 0xc0, 20 + len(payload), 0, 0,\n"
+              "                          1, 89, 0, socket.inet_aton(src[0]),\n"
+              "                          socket.inet_aton(dst)) + payload\n"
+              "s.sendto(payload, (dst, 0))\n")
+    ns.exec("python3", "-c", script, ifname, destination, packet.hex(),
+            *([source] if source else []))
+
+
 # ---- BGP routers (FRR bgpd, BIRD 2, GoBGP, ExaBGP) --------------------------
 
 class FrrBgp(FrrDaemons):

@@ -196,14 +196,14 @@ def test_frr_point_to_point_md5(make_lab):
         wait_until(lambda: router.full_with(address), 30, 0.1, what=f"FRR Full with {name}")
     assert lb.ospf_status("s1")["interfaces"][0]["state"] == "Point-to-point"
     check_failover(lb)
-    assert not lb.ospf_status("s1")["interfaces"][0]["dropped"].get("auth_bad_digest")
+    assert not lb.ospf_status("s1")["interfaces"][0]["dropped"].get("bad_auth")
 
 
 def test_frr_md5_key_mismatch_is_dropped_and_counted(make_lab):
     lb = make_lab(md5="right")
     router = frr(lb, md5="wrong")
     lb.start_servers()
-    wait_until(lambda: lb.ospf_status("s1")["interfaces"][0]["dropped"].get("auth_bad_digest"),
+    wait_until(lambda: lb.ospf_status("s1")["interfaces"][0]["dropped"].get("bad_auth"),
                10, 0.1, what="anycastd to count bad digests")
     assert not router.full_with(lb.addresses["s1"])
     assert lb.ospf_status("s1")["neighbors"] == []
@@ -219,3 +219,129 @@ def test_bird(make_lab, link_type):
                    what=f"BIRD Full with {name}")
     wait_until(lambda: router.route(PREFIX), 20, 0.1, what="the OSPF route in BIRD")
     check_failover(lb)
+
+
+EXTRA = "198.19.224.3"
+EXTRA_SERVICE = f"""
+[[service]]
+name = "extra"
+prefixes = ["{EXTRA}/32"]
+interval = "200ms"
+
+  [[service.check]]
+  type = "exec"
+  command = ["/bin/true"]
+"""
+
+
+def frr_neighbor(router, router_id):
+    """FRR's view of neighbour `router_id`: its state, how many state changes
+    it went through, and for how long it has been up (ms)."""
+    detail = router.json(f"show ip ospf neighbor {router_id} detail json").get(router_id, [{}])
+    brief = router.json("show ip ospf neighbor json").get("neighbors", {}).get(router_id, [{}])
+    return {"state": detail[0].get("nbrState", ""),
+            "changes": detail[0].get("stateChangeCounter"),
+            "up_ms": brief[0].get("upTimeInMsec", 0)}
+
+
+def test_frr_reload_of_announcements_keeps_the_adjacency(make_lab):
+    """A reload that adds a service and changes prefix_cost re-originates our
+    router-LSA: FRR's route follows, and its adjacency with us is untouched
+    (no state change, its uptime runs on)."""
+    lb = make_lab()
+    router = frr(lb)
+    lb.unbound["s1"].start(wait=False)
+    lb.anycastd["s1"].start()
+    s1 = lb.addresses["s1"]
+    wait_until(lambda: router.full_with(s1), 30, 0.1, what="FRR Full with s1")
+    wait_until(lambda: (router.ospf_route(PREFIX) or {}).get("metric") == 11, 20, 0.1,
+               what="the route at FRR's cost 10 + prefix_cost 1")
+    before = frr_neighbor(router, s1)
+    ours = lb.ospf_status("s1")["neighbors"][0]
+    assert ours["state"] == "Full"
+    config = lb.anycastd["s1"].config
+    config.write_text(config.read_text().replace("prefix_cost = 1", "prefix_cost = 3")
+                      .replace("[ospf]", EXTRA_SERVICE + "\n[ospf]"))
+    t0 = time.monotonic()
+    assert lb.anycastd["s1"].ctl("reload").returncode == 0
+    wait_until(lambda: (router.ospf_route(PREFIX) or {}).get("metric") == 13, 10, 0.05,
+               what="the new prefix_cost in FRR's route")
+    wait_until(lambda: router.ospf_route(f"{EXTRA}/32"), 10, 0.05,
+               what="the new service's prefix in FRR's table")
+    took = time.monotonic() - t0
+    after = frr_neighbor(router, s1)
+    assert after["state"].startswith("Full")
+    # No Down, ExStart or Exchange again: no state change at all.
+    assert after["changes"] == before["changes"], (before, after)
+    assert after["up_ms"] >= before["up_ms"] + took * 1000 - 200, (before, after)
+    ours_after = lb.ospf_status("s1")["neighbors"][0]
+    assert ours_after["state"] == "Full"
+    assert ours_after["state_for_s"] >= ours["state_for_s"] + int(took)
+
+
+def test_bad_packets_each_move_exactly_their_counter(make_lab):
+    """One bad packet of each class, sent from the router's namespace straight
+    to s1: exactly its drop reason moves by one, nothing else is dropped, and
+    every packet is counted once (received = accepted + dropped)."""
+    lb = make_lab()
+    router = frr(lb)
+    lb.unbound["s1"].start(wait=False)
+    lb.anycastd["s1"].start()
+    s1 = lb.addresses["s1"]
+    wait_until(lambda: router.full_with(s1), 30, 0.1, what="FRR Full with s1")
+    wait_until(lambda: router.ospf_route(PREFIX), 20, 0.1, what="the OSPF route in FRR")
+    stranger = "198.18.0.99"  # a router ID nobody uses
+    hello = lab.ospf_hello(neighbors=[s1])
+    bad_sum = bytearray(lab.ospf_packet(1, stranger, hello))
+    bad_sum[12] ^= 0xff
+    bad_lsa = bytearray(lab.ospf_router_lsa(ROUTER_ID, 0x80000100,
+                                            [("198.18.1.0", "255.255.255.0")]))
+    bad_lsa[16] ^= 0xff
+    cases = [
+        ("bad_checksum", bytes(bad_sum), None),
+        ("bad_auth", lab.ospf_packet(1, stranger, hello, au_type=1, auth=b"secret"), None),
+        ("bad_version", lab.ospf_packet(1, stranger, hello, version=3), None),
+        ("wrong_area", lab.ospf_packet(1, stranger, hello, area="0.0.0.1"), None),
+        ("interval_mismatch", lab.ospf_packet(1, stranger, lab.ospf_hello(hello=7)), None),
+        ("netmask_mismatch", lab.ospf_packet(1, stranger, lab.ospf_hello(mask="255.255.0.0")),
+         None),
+        ("options_mismatch", lab.ospf_packet(1, stranger, lab.ospf_hello(options=0)), None),
+        ("truncated", lab.ospf_packet(1, stranger, hello)[:20], None),
+        ("bad_length", lab.ospf_packet(5, stranger, b"")[:2] + (100).to_bytes(2, "big")
+         + lab.ospf_packet(5, stranger, b"")[4:], None),
+        ("own_router_id", lab.ospf_packet(1, s1, hello), None),
+        ("unknown_neighbor", lab.ospf_packet(5, stranger, b""), None),
+        ("not_on_link", lab.ospf_packet(1, stranger, hello), "198.18.77.1"),
+        # A valid LS Update from FRR's router ID: accepted, its one LSA dropped.
+        ("lsa:bad_checksum",
+         lab.ospf_packet(4, ROUTER_ID, (1).to_bytes(4, "big") + bytes(bad_lsa)), None),
+    ]
+
+    def counters():
+        status = lb.ospf_status("s1")
+        iface = status["interfaces"][0]
+        assert status["received"] == status["accepted"] + sum(status["dropped"].values())
+        assert iface["received"] == iface["accepted"] + sum(iface["dropped"].values())
+        assert iface["dropped"] == status["dropped"]
+        moved = dict(status["dropped"])
+        moved.update({f"lsa:{k}": v for k, v in status.get("lsa_dropped", {}).items()})
+        return moved, status["accepted"]
+
+    for reason, packet, source in cases:
+        before, accepted = counters()
+        lab.ospf_send(lb.r, "r-s1", s1, packet, source)
+        wait_until(lambda: counters()[0].get(reason, 0) > before.get(reason, 0), 5, 0.05,
+                   what=f"anycastd to count {reason}")
+        after, accepted_after = counters()
+        delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+        assert delta == {reason: 1}, (reason, delta)
+        if reason.startswith("lsa:"):
+            assert accepted_after > accepted
+    # None of it disturbed the adjacency.
+    assert router.full_with(s1)
+    # anycastctl status shows them (an LSA that FRR flooded twice within
+    # MinLSArrival while the adjacency formed may be there too).
+    lines = lb.anycastd["s1"].ctl("status").stdout.splitlines()
+    packets = next(line for line in lines if line.startswith("ospf: dropped 12 of "))
+    assert "bad_auth 1" in packets and "wrong_area 1" in packets
+    assert "bad_checksum 1" in next(line for line in lines if "LSAs:" in line)
