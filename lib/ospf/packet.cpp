@@ -189,7 +189,7 @@ std::string_view to_string(DecodeError error) {
     case DecodeError::bad_checksum:
       return "bad_checksum";
     case DecodeError::bad_auth_type:
-      return "bad_auth";
+      return "auth_wrong_type";
     case DecodeError::malformed:
       return "malformed";
   }
@@ -217,7 +217,23 @@ std::string_view to_string(AuthError error) {
 }
 
 std::string_view drop_reason(AuthError error) {
-  return error == AuthError::old_sequence ? "auth_sequence" : "bad_auth";
+  switch (error) {
+    case AuthError::none:
+      return "none";
+    case AuthError::wrong_type:
+      return "auth_wrong_type";
+    case AuthError::wrong_password:
+      return "auth_wrong_password";
+    case AuthError::wrong_key_id:
+      return "auth_wrong_key_id";
+    case AuthError::bad_digest:
+      return "auth_bad_digest";
+    case AuthError::missing_digest:
+      return "auth_missing";
+    case AuthError::old_sequence:
+      return "auth_sequence";
+  }
+  return "auth_unknown";
 }
 
 std::string_view to_string(PacketType type) {

@@ -173,7 +173,7 @@ std::uint16_t ip_checksum(std::span<const std::uint8_t> data);
 std::string_view to_string(DecodeError error);
 // What went wrong, for the log: "wrong AuType", "bad digest", ...
 std::string_view to_string(AuthError error);
-// The drop reason: "auth_sequence" for an old sequence number, else "bad_auth".
+// The drop reason: "auth_wrong_type", "auth_bad_digest", ... (the words RIP uses).
 std::string_view drop_reason(AuthError error);
 std::string_view to_string(PacketType type);
 

@@ -196,14 +196,14 @@ def test_frr_point_to_point_md5(make_lab):
         wait_until(lambda: router.full_with(address), 30, 0.1, what=f"FRR Full with {name}")
     assert lb.ospf_status("s1")["interfaces"][0]["state"] == "Point-to-point"
     check_failover(lb)
-    assert not lb.ospf_status("s1")["interfaces"][0]["dropped"].get("bad_auth")
+    assert not lb.ospf_status("s1")["interfaces"][0]["dropped"].get("auth_bad_digest")
 
 
 def test_frr_md5_key_mismatch_is_dropped_and_counted(make_lab):
     lb = make_lab(md5="right")
     router = frr(lb, md5="wrong")
     lb.start_servers()
-    wait_until(lambda: lb.ospf_status("s1")["interfaces"][0]["dropped"].get("bad_auth"),
+    wait_until(lambda: lb.ospf_status("s1")["interfaces"][0]["dropped"].get("auth_bad_digest"),
                10, 0.1, what="anycastd to count bad digests")
     assert not router.full_with(lb.addresses["s1"])
     assert lb.ospf_status("s1")["neighbors"] == []
@@ -299,7 +299,8 @@ def test_bad_packets_each_move_exactly_their_counter(make_lab):
     bad_lsa[16] ^= 0xff
     cases = [
         ("bad_checksum", bytes(bad_sum), None),
-        ("bad_auth", lab.ospf_packet(1, stranger, hello, au_type=1, auth=b"secret"), None),
+        ("auth_wrong_type", lab.ospf_packet(1, stranger, hello, au_type=1, auth=b"secret"),
+         None),
         ("bad_version", lab.ospf_packet(1, stranger, hello, version=3), None),
         ("wrong_area", lab.ospf_packet(1, stranger, hello, area="0.0.0.1"), None),
         ("interval_mismatch", lab.ospf_packet(1, stranger, lab.ospf_hello(hello=7)), None),
@@ -343,5 +344,5 @@ def test_bad_packets_each_move_exactly_their_counter(make_lab):
     # MinLSArrival while the adjacency formed may be there too).
     lines = lb.anycastd["s1"].ctl("status").stdout.splitlines()
     packets = next(line for line in lines if line.startswith("ospf: dropped 12 of "))
-    assert "bad_auth 1" in packets and "wrong_area 1" in packets
+    assert "auth_wrong_type 1" in packets and "wrong_area 1" in packets
     assert "bad_checksum 1" in next(line for line in lines if "LSAs:" in line)

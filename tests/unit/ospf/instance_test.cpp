@@ -422,7 +422,7 @@ TEST_F(OspfInstanceTest, DropsAndCountsBadPackets) {
                                   {"wrong_area", 1},
                                   {"interval_mismatch", 2},
                                   {"netmask_mismatch", 1},
-                                  {"bad_auth", 1},
+                                  {"auth_wrong_type", 1},
                                   {"not_on_link", 1},
                                   {"bad_checksum", 1},
                               }));
@@ -451,7 +451,7 @@ TEST_F(OspfInstanceTest, Md5AuthenticatedAdjacency) {
   EXPECT_EQ(verify_auth(p, s->bytes, {config::AuthMode::md5, 1, "secret"}, std::nullopt),
             AuthError::none);
   from(kPeer, hello(true), 0, 0, {config::AuthMode::md5, 1, "wrong"});
-  EXPECT_EQ(iface().counters.packets.dropped.at("bad_auth"), 1u);
+  EXPECT_EQ(iface().counters.packets.dropped.at("auth_bad_digest"), 1u);
 }
 
 TEST_F(OspfInstanceTest, BroadcastDrOtherFormsAdjacencyOnlyWithDrAndBdr) {
