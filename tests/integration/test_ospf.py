@@ -244,16 +244,22 @@ def frr_neighbor(router, router_id):
             "up_ms": brief[0].get("upTimeInMsec", 0)}
 
 
-def test_frr_reload_of_announcements_keeps_the_adjacency(make_lab):
-    """A reload that adds a service and changes prefix_cost re-originates our
-    router-LSA: FRR's route follows, and its adjacency with us is untouched
-    (no state change, its uptime runs on)."""
+def frr_with_s1(make_lab):
+    """FRR broadcast and s1 alone, Full, with FRR's route through s1."""
     lb = make_lab()
     router = frr(lb)
     lb.unbound["s1"].start(wait=False)
     lb.anycastd["s1"].start()
-    s1 = lb.addresses["s1"]
-    wait_until(lambda: router.full_with(s1), 30, 0.1, what="FRR Full with s1")
+    wait_until(lambda: router.full_with(lb.addresses["s1"]), 30, 0.1, what="FRR Full with s1")
+    wait_until(lambda: router.ospf_route(PREFIX), 20, 0.1, what="the OSPF route in FRR")
+    return lb, router, lb.addresses["s1"]
+
+
+def test_frr_reload_of_announcements_keeps_the_adjacency(make_lab):
+    """A reload that adds a service and changes prefix_cost re-originates our
+    router-LSA: FRR's route follows, and its adjacency with us is untouched
+    (no state change, its uptime runs on)."""
+    lb, router, s1 = frr_with_s1(make_lab)
     wait_until(lambda: (router.ospf_route(PREFIX) or {}).get("metric") == 11, 20, 0.1,
                what="the route at FRR's cost 10 + prefix_cost 1")
     before = frr_neighbor(router, s1)
@@ -283,13 +289,7 @@ def test_bad_packets_each_move_exactly_their_counter(make_lab):
     """One bad packet of each class, sent from the router's namespace straight
     to s1: exactly its drop reason moves by one, nothing else is dropped, and
     every packet is counted once (received = accepted + dropped)."""
-    lb = make_lab()
-    router = frr(lb)
-    lb.unbound["s1"].start(wait=False)
-    lb.anycastd["s1"].start()
-    s1 = lb.addresses["s1"]
-    wait_until(lambda: router.full_with(s1), 30, 0.1, what="FRR Full with s1")
-    wait_until(lambda: router.ospf_route(PREFIX), 20, 0.1, what="the OSPF route in FRR")
+    lb, router, s1 = frr_with_s1(make_lab)
     stranger = "198.18.0.99"  # a router ID nobody uses
     hello = lab.ospf_hello(neighbors=[s1])
     bad_sum = bytearray(lab.ospf_packet(1, stranger, hello))

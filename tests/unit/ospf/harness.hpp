@@ -34,6 +34,12 @@ class FakeTimers {
     armed_.erase(best);
     return due;
   }
+  // The actions of a step, kept track of.
+  std::vector<Action> take(Out& out) {
+    auto actions = out.take();
+    track(actions);
+    return actions;
+  }
   std::optional<TimePoint> at(const TimerId& timer) const {
     const auto it = armed_.find(timer);
     return it == armed_.end() ? std::nullopt : std::optional(it->second);
@@ -55,6 +61,21 @@ inline std::vector<Packet> sent(const std::vector<Action>& actions,
     if (!type || std::get<Packet>(d).type() == *type) out.push_back(std::get<Packet>(d));
   }
   return out;
+}
+
+// A Hello as a neighbour sends it, with HelloInterval 10 s and
+// RouterDeadInterval 40 s (the config's defaults).
+inline Hello neighbor_hello(std::uint32_t mask, std::uint8_t priority, std::uint32_t dr,
+                            std::uint32_t bdr, std::vector<std::uint32_t> neighbors) {
+  Hello h;
+  h.network_mask = mask;
+  h.hello_interval = 10;
+  h.dead_interval = 40;
+  h.priority = priority;
+  h.designated_router = dr;
+  h.backup_designated_router = bdr;
+  h.neighbors = std::move(neighbors);
+  return h;
 }
 
 template <typename T>

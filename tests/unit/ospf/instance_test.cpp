@@ -85,15 +85,9 @@ class OspfInstanceTest : public ::testing::Test {
 
   Hello hello(bool lists_us, std::uint32_t dr = 0, std::uint32_t bdr = 0,
               std::uint8_t priority = 1) {
-    Hello h;
-    h.network_mask = 0xffffff00;
-    h.hello_interval = 10;
-    h.dead_interval = 40;
-    h.priority = priority;
-    h.designated_router = dr;
-    h.backup_designated_router = bdr;
-    if (lists_us) h.neighbors = {kUs};
-    return h;
+    return testing::neighbor_hello(
+        0xffffff00, priority, dr, bdr,
+        lists_us ? std::vector<std::uint32_t>{kUs} : std::vector<std::uint32_t>{});
   }
 
   void start() { at(t0, Start{}); }

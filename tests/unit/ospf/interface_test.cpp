@@ -35,7 +35,7 @@ class InterfaceMachineTest : public ::testing::Test {
     Out out(now);
     iface().handle(event, area, out);
     iface().settle(area, out);
-    return take(out);
+    return timers.take(out);
   }
   std::vector<Action> hello_from(std::uint32_t router_id, const Hello& hello,
                                  std::optional<Refusal>* refusal = nullptr) {
@@ -43,24 +43,13 @@ class InterfaceMachineTest : public ::testing::Test {
     auto result = iface().receive_hello(router_id, router_id, hello, area, out);
     iface().settle(area, out);
     if (refusal) *refusal = std::move(result);
-    return take(out);
-  }
-  std::vector<Action> take(Out& out) {
-    auto actions = out.take();
-    timers.track(actions);
-    return actions;
+    return timers.take(out);
   }
   Hello hello(bool lists_us, std::uint8_t priority = 1, std::uint32_t dr = 0,
               std::uint32_t bdr = 0) const {
-    Hello h;
-    h.network_mask = iface_mask;
-    h.hello_interval = 10;
-    h.dead_interval = 40;
-    h.priority = priority;
-    h.designated_router = dr;
-    h.backup_designated_router = bdr;
-    if (lists_us) h.neighbors = {kUs};
-    return h;
+    return testing::neighbor_hello(
+        iface_mask, priority, dr, bdr,
+        lists_us ? std::vector<std::uint32_t>{kUs} : std::vector<std::uint32_t>{});
   }
 
   Area area{kUs, 0, 1000, AreaOptions{1, 5000}};
@@ -81,7 +70,7 @@ TEST_F(InterfaceMachineTest, PointToPointComesUpAndSendsHellosEveryHelloInterval
   now += 10s;
   Out o(now);
   iface().hello_timer(area, o);
-  out = take(o);
+  out = timers.take(o);
   EXPECT_EQ(sent(out, PacketType::hello).size(), 1u);
   EXPECT_EQ(timers.at(TimerId::of(TimerKind::hello, kId)), t0 + 20s);
 }
@@ -134,7 +123,7 @@ TEST_F(InterfaceMachineTest, HelloCreatesTheNeighbourOneWayThenTwoWay) {
   now += 10s;
   Out o(now);
   iface().hello_timer(area, o);
-  const auto hellos = sent(take(o), PacketType::hello);
+  const auto hellos = sent(timers.take(o), PacketType::hello);
   EXPECT_EQ(std::get<Hello>(hellos.at(0).body).neighbors, std::vector<std::uint32_t>{kPeer});
 }
 
@@ -190,7 +179,7 @@ TEST_F(InterfaceMachineTest, GoodbyeHelloListsNobody) {
   hello_from(kPeer, hello(true));
   Out out(now);
   iface().send_goodbye(area, out);
-  const auto hellos = sent(take(out), PacketType::hello);
+  const auto hellos = sent(timers.take(out), PacketType::hello);
   ASSERT_EQ(hellos.size(), 1u);
   EXPECT_TRUE(std::get<Hello>(hellos[0].body).neighbors.empty());
 }

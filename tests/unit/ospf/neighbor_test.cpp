@@ -40,27 +40,39 @@ class NeighborMachineTest : public ::testing::Test {
   std::vector<Action> run(NeighborEvent event) {
     Out out(now);
     nbr->handle(event, iface(), area, out);
-    return take(out);
+    return timers.take(out);
   }
   std::vector<Action> dd(const DatabaseDescription& packet,
                          std::optional<Refusal>* refusal = nullptr) {
     Out out(now);
     auto result = nbr->receive_dd(packet, iface(), area, out);
     if (refusal) *refusal = std::move(result);
-    return take(out);
-  }
-  std::vector<Action> take(Out& out) {
-    auto actions = out.take();
-    timers.track(actions);
-    return actions;
+    return timers.take(out);
   }
   TimerId timer(TimerKind kind) const { return TimerId::of(kind, 2, nbr->router_id); }
+  // Runs one of the neighbour's own handlers, as a timer or flooding would.
+  template <typename Handler>
+  std::vector<Action> call(Handler handler) {
+    Out out(now);
+    ((*nbr).*handler)(iface(), area, out);
+    return timers.take(out);
+  }
 
   // Hello, then 2-Way: ExStart on a point-to-point link.
   void to_ex_start() {
     run(NeighborEvent::hello_received);
     run(NeighborEvent::two_way_received);
     ASSERT_EQ(nbr->state, NeighborState::ex_start);
+  }
+  // With a lower router ID: we are master, and the slave has nothing new.
+  void to_full_as_master() {
+    to_ex_start();
+    DatabaseDescription slave;
+    slave.sequence = nbr->dd_sequence;
+    dd(slave);
+    slave.sequence = nbr->dd_sequence;
+    dd(slave);
+    ASSERT_EQ(nbr->state, NeighborState::full);
   }
 
   // An LSA of the neighbour's that we do not have.
@@ -100,11 +112,7 @@ TEST_F(NeighborMachineTest, TwoWayOnPointToPointStartsTheExchangeAsMaster) {
   EXPECT_TRUE(first.headers.empty());
   EXPECT_EQ(timers.at(timer(TimerKind::dd_retransmit)), t0 + kRxmtInterval);
   now += kRxmtInterval;
-  {
-    Out o(now);
-    nbr->dd_retransmit_timer(iface(), area, o);
-    out = take(o);
-  }
+  out = call(&Neighbor::dd_retransmit_timer);
   ASSERT_EQ(sent(out, PacketType::db_description).size(), 1u);
   EXPECT_EQ(std::get<DatabaseDescription>(sent(out)[0].body).sequence, 5000u);
   EXPECT_EQ(timers.at(timer(TimerKind::dd_retransmit)), now + kRxmtInterval);
@@ -158,19 +166,11 @@ TEST_F(NeighborMachineTest, SlaveExchangeSummarisesOurDatabaseAndRequestsWhatIsN
   EXPECT_EQ(timers.at(timer(TimerKind::lsr_retransmit)), now + kRxmtInterval);
   // Unanswered: the request goes again.
   now += kRxmtInterval;
-  {
-    Out o(now);
-    nbr->lsr_retransmit_timer(iface(), area, o);
-    out = take(o);
-  }
+  out = call(&Neighbor::lsr_retransmit_timer);
   EXPECT_EQ(sent(out, PacketType::ls_request).size(), 1u);
   // Answered (flooding takes it off the list): Loading is done.
   nbr->request_list.clear();
-  {
-    Out o(now);
-    nbr->continue_requests(iface(), area, o);
-    out = take(o);
-  }
+  out = call(&Neighbor::continue_requests);
   EXPECT_EQ(nbr->state, NeighborState::full);
   EXPECT_FALSE(timers.at(timer(TimerKind::lsr_retransmit)));
   // Full changes what we originate (§12.4).
@@ -232,16 +232,10 @@ TEST_F(NeighborMachineTest, RefusesDdWithLargerMtuOrOutsideAnAdjacency) {
 
 TEST_F(NeighborMachineTest, BadLsRequestRestartsTheExchange) {
   make(kLow);
-  to_ex_start();
-  DatabaseDescription slave;
-  slave.sequence = nbr->dd_sequence;
-  dd(slave);
-  slave.sequence = nbr->dd_sequence;
-  dd(slave);
-  ASSERT_EQ(nbr->state, NeighborState::full);
+  to_full_as_master();
   Out out(now);
   nbr->receive_lsr(LinkStateRequest{{LsaKey::of(their_lsa())}}, iface(), area, out);
-  take(out);
+  timers.take(out);
   EXPECT_EQ(nbr->state, NeighborState::ex_start);
   EXPECT_TRUE(area.router_lsa_stale);
 }
@@ -251,7 +245,7 @@ TEST_F(NeighborMachineTest, InactivityTimerEndsTheNeighbourAndCancelsItsTimers) 
   to_ex_start();
   Out o(now);
   nbr->add_to_retransmission_list(LsaKey::of(their_lsa()), their_lsa(), iface(), o);
-  take(o);
+  timers.take(o);
   ASSERT_TRUE(timers.at(timer(TimerKind::lsu_retransmit)));
   now += 40s;
   run(NeighborEvent::inactivity_timer);
@@ -265,13 +259,7 @@ TEST_F(NeighborMachineTest, InactivityTimerEndsTheNeighbourAndCancelsItsTimers) 
 
 TEST_F(NeighborMachineTest, OneWayFromFullGoesInitAndKillNbrDown) {
   make(kLow);
-  to_ex_start();
-  DatabaseDescription slave;
-  slave.sequence = nbr->dd_sequence;
-  dd(slave);
-  slave.sequence = nbr->dd_sequence;
-  dd(slave);
-  ASSERT_EQ(nbr->state, NeighborState::full);
+  to_full_as_master();
   area.router_lsa_stale = false;
   run(NeighborEvent::one_way);
   EXPECT_EQ(nbr->state, NeighborState::init);
