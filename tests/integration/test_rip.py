@@ -198,6 +198,9 @@ def test_reload_changes_announcements_in_place(xenial):
     x = xenial(router="frr", update=UPDATE).start()
     daemon = x.anycastd["xenial1"]
     r1 = x.routers["r1"]
+    # xenial2 withdraws first: otherwise r1 also hears the address via r2 at
+    # metric 3 and prefers that to xenial1's new metric 3 + 1.
+    assert x.anycastd["xenial2"].ctl("withdraw", "dns").returncode == 0
     wait_until(lambda: r1.rip_routes().get(f"{ANYCAST}/32", {}).get("from") == x.address("xenial1"),
                3 * UPDATE, 0.1, what="r1 to route the anycast address to xenial1")
     second = "198.19.224.5"
