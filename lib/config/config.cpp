@@ -32,12 +32,8 @@ std::string CheckConfig::describe() const {
       return fmt::format("{} {}{}", tls ? "https" : "http", endpoint(target, port), path);
     case CheckType::file:
       return "file " + path;
-    case CheckType::exec: {
-      std::string line = "exec";
-      for (const auto& arg : command)
-        line += " " + arg;
-      return line;
-    }
+    case CheckType::exec:
+      return fmt::format("exec {}", fmt::join(command, " "));
   }
   return "?";
 }

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/unique_fd.hpp"
+
 namespace anycastd::control {
 
 namespace {
@@ -17,19 +19,7 @@ using Clock = std::chrono::steady_clock;
 // Largest response accepted; a status of thousands of services fits easily.
 constexpr std::size_t kMaxResponse = 16 * 1024 * 1024;
 
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using util::UniqueFd;
 
 ClientError unreachable(const std::string& path, int error) {
   return {ClientError::Kind::unreachable, error,

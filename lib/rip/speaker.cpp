@@ -20,12 +20,10 @@ constexpr std::chrono::milliseconds kStopRepeat{200};
 constexpr std::uint32_t kStopSends = 2;
 
 std::string describe(const std::vector<RouteEntry>& routes) {
-  std::string text;
-  for (const auto& r : routes) {
-    if (!text.empty()) text += ", ";
-    text += r.prefix().to_string() + " metric " + std::to_string(r.metric);
-  }
-  return text;
+  std::vector<std::string> entries;
+  for (const auto& r : routes)
+    entries.push_back(fmt::format("{} metric {}", r.prefix().to_string(), r.metric));
+  return fmt::format("{}", fmt::join(entries, ", "));
 }
 
 }  // namespace
