@@ -1,0 +1,30 @@
+#!/bin/sh
+# Runs a command of the tree inside a root made by `scripts/fresh-check.sh DIR`,
+# as a new user on a fresh machine would: the current tree is copied to
+# DIR/src, /proc, /sys, /dev and a fresh /run are mounted, and the command
+# runs there as root (namespaces, FRR and BIRD work in such a chroot).
+#
+#   scripts/fresh-check.sh /var/tmp/root && scripts/in-root.sh /var/tmp/root scripts/demo.sh
+set -eu
+cd "$(dirname "$0")/.."
+root=$1
+shift
+[ -x "$root/bin/sh" ] || { echo "in-root: $root is not a root from fresh-check.sh" >&2; exit 1; }
+rm -rf "$root/src" && mkdir -p "$root/src"
+git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/src" -xf -
+git rev-parse HEAD > "$root/src/.commit" 2>/dev/null || true
+cleanup() {
+  for m in run dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+mount -t proc proc "$root/proc"
+mount --rbind /sys "$root/sys"
+mount --rbind /dev "$root/dev"
+mount -t tmpfs tmpfs "$root/run"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+start=$(date +%s)
+status=0
+chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
+  sh -c 'cd /src && exec "$@"' sh "$@" || status=$?
+echo "in-root: $* exited $status after $(($(date +%s) - start)) s"
+exit $status
