@@ -10,13 +10,18 @@ cd "$(dirname "$0")/.."
 root=$1
 shift
 [ -x "$root/bin/sh" ] || { echo "in-root: $root is not a root from fresh-check.sh" >&2; exit 1; }
-rm -rf "$root/src" && mkdir -p "$root/src"
+# The sources are replaced; a build/ from an earlier run stays, as on a
+# developer's machine (remove DIR/src/build for a cold build).
+mkdir -p "$root/src"
+find "$root/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/src" -xf -
 git rev-parse HEAD > "$root/src/.commit" 2>/dev/null || true
 cleanup() {
-  for m in run dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
+  umount -R -l "$root" 2>/dev/null || true
 }
 trap cleanup EXIT
+# The root is a mount point of its own: `ip netns exec` remounts / as a slave.
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
