@@ -89,12 +89,13 @@ nlohmann::json seconds_since(std::optional<TimePoint> then, TimePoint now) {
 }  // namespace
 
 RipSession::RipSession(asio::io_context& io, const config::RipConfig& config,
-                       core::AnnouncementBus& bus)
+                       core::AnnouncementBus& bus, bfd::BfdSessions* bfd)
     : io_(io),
       config_(config),
       bus_(bus),
       timers_(io, [this](TimerId id) { feed(TimerExpired{id}); }),
-      stop_(io) {
+      stop_(io),
+      bfd_(bfd) {
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
     feed(RouteChanged{change.prefix, change.action});
   });
@@ -179,6 +180,40 @@ void RipSession::stop(const core::StopBudget& budget, std::function<void()> done
 void RipSession::feed(const Event& event) {
   if (!speaker_) return;
   execute(speaker_->handle(event, Clock::now()));
+  sync_bfd();
+}
+
+void RipSession::sync_bfd() {
+  // While stopping the sessions stay: BFD sends AdminDown after the withdrawal.
+  if (!bfd_ || stop_.pending()) return;
+  std::map<IpAddress, std::string> wanted;  // router -> interface name ("" for any)
+  if (config_.bfd) {
+    for (const auto& address : config_.neighbors)
+      wanted[address];
+    for (const auto& [address, n] : speaker_->neighbors()) {
+      for (const auto& iface : speaker_->interfaces()) {
+        if (iface.index == n.interface) wanted[address] = iface.name;
+      }
+    }
+  }
+  std::erase_if(bfd_watches_, [&](const auto& entry) { return !wanted.count(entry.first); });
+  for (const auto& [address, interface] : wanted) {
+    if (bfd_watches_.count(address)) continue;
+    try {
+      bfd_watches_.emplace(
+          address,
+          bfd_->watch(address, interface, "rip",
+                      [this, alive = std::weak_ptr<bool>(alive_), address](bfd::PeerEvent e) {
+                        if (alive.expired() || e != bfd::PeerEvent::down) {
+                          return;
+                        }
+                        feed(NeighborDown{address});
+                      }));
+    } catch (const std::exception& e) {
+      log_.write(Log{config::LogLevel::error, fmt::format("rip: {}", e.what()),
+                     "rip:bfd:" + address.to_string()});
+    }
+  }
 }
 
 void RipSession::execute(std::vector<Action> actions) {
@@ -325,6 +360,7 @@ nlohmann::json RipSession::status() const {
         {"routes", n.routes},
         {"last_heard_s", seconds_since(n.last_heard, now)},
         {"old_sequence", n.old_sequence},
+        {"gone_s", seconds_since(n.gone_since, now)},
     });
   }
   for (const auto& [prefix, metric] : speaker_->advertised()) {
