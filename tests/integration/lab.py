@@ -405,6 +405,16 @@ class FrrRouter(FrrDaemons):
 
 
 
+def bird_bfd_sessions(bird):
+    """BIRD's `show bfd sessions` as {peer address: state}, e.g. "Up", "Down"."""
+    out = {}
+    for line in bird.birdc("show", "bfd", "sessions").stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].count(".") == 3:
+            out[parts[0]] = parts[2]
+    return out
+
+
 class BirdRouter:
     """BIRD 2 in a namespace with its own control socket."""
 
@@ -426,6 +436,9 @@ class BirdRouter:
 
     def birdc(self, *args):
         return self.ns.exec("birdc", "-s", self.socket, *args, check=False)
+
+    def bfd_sessions(self):
+        return bird_bfd_sessions(self)
 
     def rip_routes(self):
         """`birdc show route all protocol rip1` as {prefix: {"nexthop", "metric"}}
@@ -475,12 +488,16 @@ def frr_ripd_conf(hostname, update=5, md5_interfaces=(), key="secret", redistrib
     return "\n".join(lines + ["!", ""])
 
 
-def bird_conf(router_id, interfaces="*", update=5):
+def bird_conf(router_id, interfaces="*", update=5, bfd=False):
     """BIRD 2 as a RIPv2 router on `interfaces` (a BIRD pattern) with update
-    timer `update`, exporting what RIP learns to the kernel."""
+    timer `update`, exporting what RIP learns to the kernel; with `bfd`,
+    BFD 300 ms x 3 to its RIP neighbours (`bfd yes`)."""
+    bfd_protocol = (f'protocol bfd {{ interface "{interfaces}" {{ min rx interval 300 ms; '
+                    'min tx interval 300 ms; multiplier 3; }; }\n') if bfd else ""
     return f"""router id {router_id};
 log "@LOG@" all;
 protocol device {{ scan time 1; }}
+{bfd_protocol}
 protocol direct {{ ipv4; interface "{interfaces}"; }}
 protocol kernel {{
   ipv4 {{ import none; export filter {{ if source = RTS_RIP then accept; reject; }}; }};
@@ -491,7 +508,7 @@ protocol rip rip1 {{
     version 2;
     update time {update};
     timeout time {3 * update};
-    garbage time {2 * update};
+    garbage time {2 * update};{" bfd yes;" if bfd else ""}
   }};
 }}
 """
@@ -761,13 +778,7 @@ protocol kernel {{ ipv4 {{ import none; export filter {{ if source = RTS_OSPF th
         return ""
 
     def bfd_sessions(self):
-        """`show bfd sessions` as {peer address: state}, e.g. "Up", "Down"."""
-        out = {}
-        for line in self.birdc("show", "bfd", "sessions").stdout.splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[0].count(".") == 3:
-                out[parts[0]] = parts[2]
-        return out
+        return bird_bfd_sessions(self)
 
     def route(self, prefix):
         """BIRD's `show route PREFIX` line for an OSPF route, or None."""

@@ -52,7 +52,15 @@ timeout = "150ms"
   target = "{ANYCAST}"
   name = "test.home."
 """
-    if protocol == "ospf":
+    if protocol == "rip":
+        body = f"""
+[rip]
+interfaces = ["eth1"]
+metric = {1 if name == "s1" else 3}
+update_interval = "5s"
+bfd = true
+"""
+    elif protocol == "ospf":
         body = f"""
 [ospf]
 prefix_cost = {1 if name == "s1" else 5}
@@ -114,7 +122,10 @@ class Lab:
             self.unbound[name] = lab.Unbound(ns, ANYCAST, d)
             self.anycastd[name] = lab.Anycastd(ns, d, server_config(name, protocol, auth))
         self.kind = router
-        if router == "bird":
+        if router == "bird" and protocol == "rip":
+            self.router = lab.BirdRouter(self.r, self.workdir,
+                                         lab.bird_conf(ROUTER_ID, "r-s*", update=5, bfd=True))
+        elif router == "bird":
             self.router = lab.BirdOspf(self.r, self.workdir, ROUTER_ID, "r-s*", dead=10,
                                        bfd=bird_bfd)
         elif protocol == "ospf":
@@ -220,7 +231,7 @@ def check_link_cut(lb, protocol):
     detected = time.monotonic() - t0
     wait_until(lambda: lb.answer() == "s2", 10, 0.05, what="failover to s2")
     failover = time.monotonic() - t0
-    print(f"{protocol}: BFD down at FRR after {detected:.2f}s, client on s2 after {failover:.2f}s")
+    print(f"{protocol}: BFD down at the router after {detected:.2f}s, client on s2 after {failover:.2f}s")
     # Without BFD: OSPF dead 10 s, BGP hold 30 s. The detection time is 0.9 s;
     # the margin is for a loaded machine and the client's 1 s dig timeout.
     assert detected < DETECTION + 1.0
@@ -234,7 +245,9 @@ def check_link_cut(lb, protocol):
 
 
 def test_sigterm_shows_admin_down_at_the_router(make_lab):
-    lb = make_lab("ospf").start()
+    # BGP: FRR keeps a configured neighbour's BFD session after the BGP
+    # session closed (ospfd drops it with the neighbour), so its state shows.
+    lb = make_lab("bgp").start()
     lb.wait_up()
     t0 = time.monotonic()
     assert lb.anycastd["s1"].stop() == 0
@@ -242,8 +255,8 @@ def test_sigterm_shows_admin_down_at_the_router(make_lab):
     peer = wait_until(lambda: (lambda p: p if p.get("status") == "down" else None)(
         lb.router_peer("s1")), 5, 0.05, what="FRR's session with s1 down")
     # RFC 5882 §3.2: AdminDown, not a failure.
-    assert peer.get("remote-diagnostic") == "administratively-down", peer
-    assert "AdminDown" in lb.anycastd["s1"].log_text()
+    assert peer.get("remote-diagnostic") == "administratively down", peer
+    assert "Up -> AdminDown (diag administratively_down)" in lb.anycastd["s1"].log_text()
     # The service's withdrawal still came first: the client is on s2.
     wait_until(lambda: lb.answer() == "s2", 10, 0.1, what="the client on s2")
 
@@ -273,6 +286,14 @@ def test_bird_ospf_meticulous_sha1_link_cut(make_lab):
     lb.start()
     lb.wait_up()
     check_link_cut(lb, "ospf")
+
+
+def test_bird_rip_link_cut(make_lab):
+    """BIRD drops s1's RIP routes when BFD says s1 is gone (its RIP timeout is 15 s)."""
+    lb = make_lab("rip", router="bird")
+    lb.start()
+    lb.wait_up()
+    check_link_cut(lb, "rip")
 
 
 def test_bird_wrong_sha1_key_never_comes_up(make_lab):
