@@ -85,6 +85,28 @@ asn = {65101 if name == "s1" else 65102}
     return head + body + bfd_section(auth)
 
 
+# BIRD as the BGP router, s1 preferred (local preference), BFD on both sessions.
+BIRD_BGP = f"""
+log "@LOG@" all;
+router id {ROUTER_ID};
+protocol device {{ scan time 1; }}
+protocol kernel {{ ipv4 {{ export all; }}; }}
+protocol bfd {{
+  interface "r-s*" {{ min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }};
+}}
+protocol bgp s1 {{
+  local {ROUTER_SIDE["s1"]} as 65001; neighbor {ADDRESSES["s1"]} as 65101;
+  hold time 30; bfd on;
+  ipv4 {{ import filter {{ bgp_local_pref = 200; accept; }}; export none; }};
+}}
+protocol bgp s2 {{
+  local {ROUTER_SIDE["s2"]} as 65001; neighbor {ADDRESSES["s2"]} as 65102;
+  hold time 30; bfd on;
+  ipv4 {{ import all; export none; }};
+}}
+"""
+
+
 class Lab:
     def __init__(self, namespaces, workdir, protocol, router="frr", auth=None, bird_bfd=""):
         self.workdir = Path(workdir)
@@ -122,7 +144,9 @@ class Lab:
             self.unbound[name] = lab.Unbound(ns, ANYCAST, d)
             self.anycastd[name] = lab.Anycastd(ns, d, server_config(name, protocol, auth))
         self.kind = router
-        if router == "bird" and protocol == "rip":
+        if router == "bird" and protocol == "bgp":
+            self.router = lab.BirdRouter(self.r, self.workdir, BIRD_BGP)
+        elif router == "bird" and protocol == "rip":
             self.router = lab.BirdRouter(self.r, self.workdir,
                                          lab.bird_conf(ROUTER_ID, "r-s*", update=5, bfd=True))
         elif router == "bird":
@@ -209,9 +233,9 @@ def make_lab(namespaces, workdir):
         lb.close()
 
 
-@pytest.mark.parametrize("protocol", ["ospf", "bgp"])
-def test_frr_link_cut_fails_over_within_the_detection_time(make_lab, protocol):
-    lb = make_lab(protocol).start()
+@pytest.mark.parametrize("protocol,router", [("ospf", "frr"), ("bgp", "frr"), ("bgp", "bird")])
+def test_link_cut_fails_over_within_the_detection_time(make_lab, protocol, router):
+    lb = make_lab(protocol, router=router).start()
     lb.wait_up()
     check_link_cut(lb, protocol)
 
