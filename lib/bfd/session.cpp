@@ -4,7 +4,6 @@
 #include <netinet/ip.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -13,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "session/datagram.hpp"
 #include "util/overloaded.hpp"
 
 namespace anycastd::bfd {
@@ -282,19 +282,8 @@ void BfdSessions::receive() {
 void BfdSessions::on_readable() {
   const int fd = socket_->native_handle();
   for (;;) {
-    std::array<std::uint8_t, kReceiveBuffer> buffer{};
-    sockaddr_in source{};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-    iovec iov{buffer.data(), buffer.size()};
-    msghdr msg{};
-    msg.msg_name = &source;
-    msg.msg_namelen = sizeof source;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (n < 0) {
+    auto datagram = session::receive_datagram(fd, kReceiveBuffer);
+    if (!datagram) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         log_.write(Log{config::LogLevel::warn,
                        fmt::format("bfd: receive failed: {}", std::strerror(errno)), "bfd:recv"});
@@ -302,14 +291,9 @@ void BfdSessions::on_readable() {
       return;
     }
     PacketReceived event;
-    event.ttl = -1;  // no IP_TTL message: treated as a wrong TTL
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
-        std::memcpy(&event.ttl, CMSG_DATA(c), sizeof event.ttl);
-      }
-    }
-    event.bytes.assign(buffer.begin(), buffer.begin() + n);
-    const auto source_address = IpAddress::v4(ntohl(source.sin_addr.s_addr));
+    event.ttl = datagram->ttl.value_or(-1);  // no IP_TTL message: treated as a wrong TTL
+    event.bytes = std::move(datagram->bytes);
+    const auto source_address = datagram->source;
     // RFC 5881 §3: single hop, one session per peer, so the source selects
     // the session; the Fsm checks Your Discriminator (§6.8.6).
     const auto it = peers_.find(source_address);

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "kernel/interfaces.hpp"
+#include "session/datagram.hpp"
 #include "util/overloaded.hpp"
 
 namespace anycastd::rip {
@@ -270,19 +271,10 @@ void RipSession::on_readable(unsigned interface) {
   if (socket == sockets_.end()) return;
   const int fd = socket->second.native_handle();
   for (;;) {
-    std::array<std::uint8_t, kReceiveBuffer> buffer{};
-    sockaddr_in source{};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
-    iovec iov{buffer.data(), buffer.size()};
-    msghdr msg{};
-    msg.msg_name = &source;
-    msg.msg_namelen = sizeof source;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (n < 0) {
+    // A datagram longer than the buffer arrives cut short; anything over 504
+    // bytes is rejected by the decoder either way.
+    auto datagram = session::receive_datagram(fd, kReceiveBuffer);
+    if (!datagram) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         log_.write(Log{
             config::LogLevel::warn,
@@ -293,18 +285,10 @@ void RipSession::on_readable(unsigned interface) {
     }
     PacketReceived event;
     // IP_PKTINFO names the interface the datagram arrived on.
-    event.interface = interface;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
-      in_pktinfo info{};
-      std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      event.interface = static_cast<unsigned>(info.ipi_ifindex);
-    }
-    event.source = IpAddress::v4(ntohl(source.sin_addr.s_addr));
-    event.source_port = ntohs(source.sin_port);
-    // A datagram longer than the buffer arrives cut short; anything over 504
-    // bytes is rejected by the decoder either way.
-    event.bytes.assign(buffer.begin(), buffer.begin() + n);
+    event.interface = datagram->interface.value_or(interface);
+    event.source = datagram->source;
+    event.source_port = datagram->source_port;
+    event.bytes = std::move(datagram->bytes);
     feed(event);
   }
 }

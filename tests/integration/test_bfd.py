@@ -172,7 +172,8 @@ class Lab:
         self.router.start()
         for name in self.servers:
             self.unbound[name].start(wait=False)
-            self.anycastd[name].start()
+        for daemon in self.anycastd.values():
+            daemon.start()
         return self
 
     def answer(self):
@@ -285,7 +286,7 @@ def test_sigterm_shows_admin_down_at_the_router(make_lab):
     wait_until(lambda: lb.answer() == "s2", 10, 0.1, what="the client on s2")
 
 
-def test_ttl_254_is_dropped_and_counted(make_lab):
+def test_ttl_254_is_dropped_and_counted_and_a_dead_service_keeps_bfd_up(make_lab):
     lb = make_lab("ospf").start()
     lb.wait_up()
     before = lb.session("s1")
@@ -302,6 +303,11 @@ def test_ttl_254_is_dropped_and_counted(make_lab):
     line = next(x for x in lb.anycastd["s1"].ctl("status").stdout.splitlines()
                 if x.startswith("bfd: dropped"))
     assert "bad_ttl 1" in line, line
+    # BFD reports the host, the probes the service: s1's DNS dies, the client
+    # moves as before, and the session stays Up.
+    lb.unbound["s1"].kill()
+    wait_until(lambda: lb.answer() == "s2", 10, 0.05, what="service failover to s2")
+    assert lb.session("s1")["state"] == "Up" and lb.session("s1")["up_to_down"] == 0
 
 
 def test_bird_ospf_meticulous_sha1_link_cut(make_lab):
