@@ -133,8 +133,17 @@ void Daemon::start_services() {
     services_[service.name]->start(base + first_round_delay(service, i++, config_.services.size()));
 }
 
+ProtocolContext Daemon::protocol_context() {
+  return ProtocolContext{io_, bus_, router_id_, bfd_.get()};
+}
+
 void Daemon::start_protocols() {
-  const ProtocolContext context{io_, bus_, router_id_};
+  // BFD first: the protocols ask it for sessions as they meet their peers.
+  if (config_.bfd) {
+    bfd_ = std::make_unique<bfd::BfdSessions>(io_, *config_.bfd);
+    bfd_->start();
+  }
+  const ProtocolContext context = protocol_context();
   for (const auto name : protocols()) {
     if (auto protocol = make_protocol(name, config_, context)) {
       protocol->start();
@@ -148,7 +157,7 @@ void Daemon::start_protocols() {
 
 void Daemon::start_protocol(std::string_view name) {
   try {
-    if (auto protocol = make_protocol(name, config_, ProtocolContext{io_, bus_, router_id_})) {
+    if (auto protocol = make_protocol(name, config_, protocol_context())) {
       protocol->start();
       protocols_.push_back(std::move(protocol));
     }
@@ -321,6 +330,7 @@ void Daemon::reload_services(const config::Config& next, const ReloadPlan& plan)
 // applied in place; a protocol that cannot take it, or whose router ID
 // changed, is replaced.
 void Daemon::reload_protocols(const ReloadPlan& plan) {
+  reload_bfd();
   for (const auto name : plan.protocols_stopped) {
     spdlog::info("{}: removed from the config, stopping", name);
     retire(name);
@@ -341,6 +351,25 @@ void Daemon::reload_protocols(const ReloadPlan& plan) {
   }
   for (const auto name : plan.protocols_started)
     start_protocol(name);
+}
+
+void Daemon::reload_bfd() {
+  if (!config_.bfd) {
+    // The protocols no longer ask for sessions (bfd = true needs [bfd]); the
+    // sessions go with their Watches, the socket with the next start.
+    return;
+  }
+  try {
+    if (!bfd_) {
+      auto sessions = std::make_unique<bfd::BfdSessions>(io_, *config_.bfd);
+      sessions->start();
+      bfd_ = std::move(sessions);
+    } else {
+      bfd_->reconfigure(config_);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("bfd: cannot start: {}", e.what());
+  }
 }
 
 void Daemon::retire(std::string_view name) {
@@ -375,16 +404,24 @@ void Daemon::shutdown() {
   });
   protocols_pending_ = protocols_.size() + retiring_.size();
   if (protocols_pending_ == 0) {
-    boost::asio::post(io_, [this] { finish_shutdown(); });
+    boost::asio::post(io_, [this, budget] { stop_bfd(budget); });
     return;
   }
-  auto on_done = [this] {
-    if (protocols_pending_ > 0 && --protocols_pending_ == 0) finish_shutdown();
+  auto on_done = [this, budget] {
+    if (protocols_pending_ > 0 && --protocols_pending_ == 0) stop_bfd(budget);
   };
   for (auto& protocol : protocols_)
     protocol->stop(budget, on_done);
   for (auto& protocol : retiring_)
     protocol->stop(budget, on_done);
+}
+
+void Daemon::stop_bfd(const core::StopBudget& budget) {
+  if (!bfd_) {
+    finish_shutdown();
+    return;
+  }
+  bfd_->stop(budget, [this] { finish_shutdown(); });
 }
 
 void Daemon::finish_shutdown() {
@@ -435,6 +472,7 @@ nlohmann::json Daemon::status() const {
   json protocols = json::object();
   for (const auto& protocol : protocols_)
     protocols[std::string(protocol->name())] = protocol->status();
+  if (bfd_) protocols["bfd"] = bfd_->status();
   json out = {
       {"version", ANYCASTD_VERSION},
       {"router_id", router_id_ ? router_id_->to_string() : ""},

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "bfd/session.hpp"
 #include "config/config.hpp"
 #include "control/protocol.hpp"
 #include "control/server.hpp"
@@ -28,6 +29,7 @@
 #include "core/protocol.hpp"
 #include "kernel/address_manager.hpp"
 #include "monitor/service_monitor.hpp"
+#include "protocols.hpp"
 #include "reload_plan.hpp"
 
 namespace anycastd {
@@ -46,8 +48,11 @@ class Daemon {
   void start_services();
   std::unique_ptr<monitor::ServiceMonitor> make_monitor(const config::ServiceConfig& service);
   void start_protocols();
+  // [bfd] came, changed or went in a reload.
+  void reload_bfd();
   // Makes and starts `protocol` from the running config; logs a failure.
   void start_protocol(std::string_view protocol);
+  ProtocolContext protocol_context();
   void wait_signals();
   control::Reply reload();
   void reload_services(const config::Config& next, const ReloadPlan& plan);
@@ -56,6 +61,8 @@ class Daemon {
   // and frees it once it is done.
   void retire(std::string_view protocol);
   void shutdown();
+  // After the routing protocols' withdrawals: AdminDown on every BFD session.
+  void stop_bfd(const core::StopBudget& budget);
   void finish_shutdown();
   void arm_watchdog();
   void update_status();
@@ -72,6 +79,9 @@ class Daemon {
   core::AnnouncementBus bus_;
   std::unique_ptr<kernel::AddressManager> addresses_;
   std::map<std::string, std::unique_ptr<monitor::ServiceMonitor>> services_;
+  // Started before the routing protocols and stopped after them; declared
+  // before them so that it outlives their Watches.
+  std::unique_ptr<bfd::BfdSessions> bfd_;
   std::vector<std::unique_ptr<core::Protocol>> protocols_;
   std::vector<std::unique_ptr<core::Protocol>> retiring_;
   std::unique_ptr<control::ControlServer> control_;

@@ -36,19 +36,19 @@ std::unique_ptr<core::Protocol> make_protocol(std::string_view protocol,
                                               const config::Config& config,
                                               const ProtocolContext& context) {
   if (protocol == "rip" && config.rip) {
-    return std::make_unique<rip::RipSession>(context.io, *config.rip, context.bus);
+    return std::make_unique<rip::RipSession>(context.io, *config.rip, context.bus, context.bfd);
   }
   if (protocol == "ospf" && config.ospf) {
     if (!context.router_id || !context.router_id->is_v4()) {
       throw std::runtime_error(
           "ospf: no router ID: set [daemon] router_id, or give the host an IPv4 address");
     }
-    return std::make_unique<ospf::OspfSession>(context.io, *config.ospf,
-                                               context.router_id->v4_value(), context.bus);
+    return std::make_unique<ospf::OspfSession>(
+        context.io, *config.ospf, context.router_id->v4_value(), context.bus, context.bfd);
   }
   if (protocol == "bgp" && config.bgp) {
     return std::make_unique<bgp::BgpSession>(context.io, *config.bgp, context.router_id,
-                                             context.bus);
+                                             context.bus, context.bfd);
   }
   return nullptr;
 }

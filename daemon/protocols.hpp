@@ -13,12 +13,18 @@
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
 
+namespace anycastd::bfd {
+class BfdSessions;
+}
+
 namespace anycastd {
 
 struct ProtocolContext {
   boost::asio::io_context& io;
   core::AnnouncementBus& bus;
   std::optional<IpAddress> router_id;
+  // The BFD sessions a protocol asks for with `bfd = true`; null without [bfd].
+  bfd::BfdSessions* bfd = nullptr;
 };
 
 // Every protocol name this build knows, in start-up order.

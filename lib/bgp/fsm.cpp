@@ -113,6 +113,13 @@ bool Fsm::handle_common(const Event& event) {
     if (state_ == State::established) flush();
     return true;
   }
+  if (as<BfdDown>(event)) {
+    if (state_ == State::open_sent || state_ == State::open_confirm ||
+        state_ == State::established) {
+      drop(Notification{error::kCease, error::kBfdDown, {}}, "BFD session down");
+    }
+    return true;
+  }
   if (is_timer(event, TimerId::drain)) {
     on_drain_timer();
     return true;

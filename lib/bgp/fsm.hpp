@@ -100,8 +100,11 @@ struct RouteChanged {
 // Puts the route changes received since the last Flush on the wire; the
 // session sends it once per burst, so one service's prefixes share an UPDATE.
 struct Flush {};
+// The neighbour's BFD session went from Up to Down (RFC 5882 §4.2): the
+// session closes with Cease/BFD Down (RFC 9384) and reconnects as usual.
+struct BfdDown {};
 using Event = std::variant<ManualStart, ManualStop, TimerExpired, TcpConnected, TcpConnectFailed,
-                           TcpClosed, MessageReceived, RouteChanged, Flush>;
+                           TcpClosed, MessageReceived, RouteChanged, Flush, BfdDown>;
 
 // ---- actions ----
 struct Connect {};       // start a TCP connection to the neighbour

@@ -97,10 +97,12 @@ BgpSession::Peer::Peer(asio::io_context& io, FsmConfig config) : fsm(std::move(c
 }
 
 BgpSession::BgpSession(asio::io_context& io, const config::BgpConfig& config,
-                       std::optional<IpAddress> router_id, core::AnnouncementBus& bus)
+                       std::optional<IpAddress> router_id, core::AnnouncementBus& bus,
+                       bfd::BfdSessions* bfd)
     : io_(io),
       config_(config),
       bus_(bus),
+      bfd_(bfd),
       shutdown_(io),
       log_limiter_(std::chrono::seconds(10), 5) {
   if (config_.router_id) router_id = config_.router_id;
@@ -143,6 +145,16 @@ void BgpSession::start() {
     for (const auto& [prefix, entry] : bus_.routes())
       feed(i, RouteChanged{prefix, entry.action, core::Cause::health});
     feed(i, ManualStart{});
+    // RFC 5882 §4.2: a BFD session that never comes Up blocks nothing; only
+    // its Up -> Down closes the BGP session.
+    if (bfd_ && config_.neighbors[i].bfd) {
+      peers_[i]->bfd =
+          bfd_->watch(config_.neighbors[i].address, "", "bgp",
+                      [this, alive = std::weak_ptr<bool>(alive_), i](bfd::PeerEvent e) {
+                        if (alive.expired() || e != bfd::PeerEvent::down) return;
+                        feed(i, BfdDown{});
+                      });
+    }
   }
 }
 

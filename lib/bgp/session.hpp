@@ -39,6 +39,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bfd/session.hpp"
 #include "bgp/fsm.hpp"
 #include "config/config.hpp"
 #include "core/bus.hpp"
@@ -52,8 +53,10 @@ class BgpSession : public core::Protocol {
  public:
   // `router_id` is the daemon's; [bgp] router_id overrides it. Throws
   // std::runtime_error when neither is set.
+  // `bfd` (null without [bfd]) gives the sessions of neighbours with bfd = true.
   BgpSession(boost::asio::io_context& io, const config::BgpConfig& config,
-             std::optional<IpAddress> router_id, core::AnnouncementBus& bus);
+             std::optional<IpAddress> router_id, core::AnnouncementBus& bus,
+             bfd::BfdSessions* bfd = nullptr);
   ~BgpSession() override;
   BgpSession(const BgpSession&) = delete;
   BgpSession& operator=(const BgpSession&) = delete;
@@ -82,6 +85,7 @@ class BgpSession : public core::Protocol {
     std::array<std::unique_ptr<Timer>, kTimerCount> timers;
     std::optional<boost::asio::ip::tcp::socket> connecting;
     std::uint64_t connect_generation = 0;
+    bfd::Watch bfd;  // with bfd = true: its Up -> Down is BfdDown
   };
   struct Connection {
     Connection(std::size_t peer, boost::asio::ip::tcp::socket socket)
@@ -116,6 +120,7 @@ class BgpSession : public core::Protocol {
   boost::asio::io_context& io_;
   config::BgpConfig config_;
   core::AnnouncementBus& bus_;
+  bfd::BfdSessions* bfd_;
   core::AnnouncementBus::SubscriptionId subscription_ = 0;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::vector<boost::asio::ip::tcp::acceptor> acceptors_;

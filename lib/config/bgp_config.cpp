@@ -69,6 +69,9 @@ void parse_neighbor(Reader& r, const toml::table& t, BgpNeighborConfig& out) {
     }
   }
   r.read_uint(t, "port", {1, 65535}, out.port);
+  if (r.read_bool(t, "bfd", out.bfd) && out.bfd && !out.address.is_v4()) {
+    r.error(t.get("bfd")->source(), "\"bfd\" is for IPv4 neighbours only (RFC 5881 over IPv4)");
+  }
 }
 
 }  // namespace

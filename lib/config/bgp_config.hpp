@@ -20,6 +20,7 @@
 //                                s)
 //   local_address = "198.18.5.2" # optional source address for our connection
 //   port = 179                   # optional TCP port of the neighbour
+//   bfd = false                  # a BFD session to this neighbour; needs [bfd]
 //
 // Administrative withdrawals (anycastctl withdraw) and SIGTERM always drain
 // per RFC 8326; a failed service drains only with graceful_shutdown = true.
@@ -48,6 +49,7 @@ struct BgpNeighborConfig {
   Duration drain_time = std::chrono::seconds(5);
   std::optional<IpAddress> local_address;
   std::uint16_t port = 179;
+  bool bfd = false;  // a BFD session to this neighbour (RFC 5882)
   bool operator==(const BgpNeighborConfig&) const = default;
 };
 

@@ -108,6 +108,20 @@ std::string_view to_string(OspfInterfaceType type) {
 
 namespace anycastd::config {
 
+std::string_view to_string(BfdAuthMode mode) {
+  switch (mode) {
+    case BfdAuthMode::none:
+      return "none";
+    case BfdAuthMode::password:
+      return "password";
+    case BfdAuthMode::sha1:
+      return "sha1";
+    case BfdAuthMode::meticulous_sha1:
+      return "meticulous-sha1";
+  }
+  return "?";
+}
+
 std::string_view to_string(Require require) {
   switch (require) {
     case Require::all:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/auth.hpp"
+#include "config/bfd_config.hpp"
 #include "config/bgp_config.hpp"
 #include "config/ospf_config.hpp"
 #include "util/duration.hpp"
@@ -118,6 +119,7 @@ struct RipConfig {
   std::uint8_t degraded_metric = 8;
   Duration update_interval = std::chrono::seconds(30);
   AuthConfig authentication;
+  bool bfd = false;  // a BFD session to each router heard or configured
   bool operator==(const RipConfig&) const = default;
 };
 
@@ -129,6 +131,7 @@ struct Config {
   std::optional<RipConfig> rip;
   std::optional<BgpConfig> bgp;
   std::optional<OspfConfig> ospf;
+  std::optional<BfdConfig> bfd;
 
   const ServiceConfig* find_service(std::string_view name) const;
   bool has_protocol() const { return rip.has_value() || ospf.has_value() || bgp.has_value(); }

@@ -57,6 +57,7 @@ void parse_interface(Reader& r, const toml::table& t, OspfInterfaceConfig& out) 
                         format_duration(out.dead_interval), format_duration(out.hello_interval)));
   }
   r.read_uint(t, "priority", {0, 255}, out.priority);
+  r.read_bool(t, "bfd", out.bfd);
   if (const toml::table* auth = r.read_table(t, "authentication")) {
     r.read_auth(*auth, "[[ospf.interface]] authentication", out.authentication);
     // RFC 2328 §D.2: a simple password is 64 bits.

@@ -22,6 +22,7 @@ struct OspfInterfaceConfig {
   // RFC 2328 §9.4: priority 0 is never elected DR or BDR, as a server should not be.
   std::uint8_t priority = 0;
   AuthConfig authentication;
+  bool bfd = false;  // a BFD session to each neighbour heard on this interface
   bool operator==(const OspfInterfaceConfig&) const = default;
 };
 

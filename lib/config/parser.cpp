@@ -72,6 +72,23 @@ class Parser : public Reader {
 
  private:
   void parse_daemon(const toml::table& t, DaemonConfig& out);
+  // `bfd = true` on a protocol needs the [bfd] section that sets the timers.
+  void require_bfd_section(const toml::table& root) {
+    auto check = [&](const toml::node* table) {
+      const toml::node* bfd = table && table->is_table() ? table->as_table()->get("bfd") : nullptr;
+      if (bfd && bfd->value_or(false)) {
+        error(bfd->source(), "\"bfd = true\" needs a [bfd] section");
+      }
+    };
+    check(root.get("rip"));
+    for (const char* list : {"ospf.interface", "bgp.neighbor"}) {
+      const toml::node* items = root.at_path(list).node();
+      if (!items || !items->is_array()) continue;
+      for (const toml::node& item : *items->as_array())
+        check(&item);
+    }
+  }
+
   void parse_loopback(const toml::table& t, LoopbackConfig& out);
   void parse_services(const toml::node& node, std::vector<ServiceConfig>& out);
   void parse_service(const toml::table& t, ServiceConfig& out);
@@ -574,6 +591,13 @@ LoadResult Parser::run(std::string_view text) {
     BgpConfig bgp;
     parse_bgp(*this, *t, bgp);
     config.bgp = std::move(bgp);
+  }
+  if (const toml::table* t = read_table(root, "bfd")) {
+    BfdConfig bfd;
+    parse_bfd(*this, *t, bfd);
+    config.bfd = std::move(bfd);
+  } else {
+    require_bfd_section(root);
   }
 
   const toml::source_region top{{1, 1}, {1, 1}, nullptr};

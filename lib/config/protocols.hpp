@@ -12,5 +12,6 @@ namespace anycastd::config {
 void parse_rip(Reader& r, const toml::table& t, RipConfig& out);
 void parse_bgp(Reader& r, const toml::table& t, BgpConfig& out);
 void parse_ospf(Reader& r, const toml::table& t, OspfConfig& out);
+void parse_bfd(Reader& r, const toml::table& t, BfdConfig& out);
 
 }  // namespace anycastd::config

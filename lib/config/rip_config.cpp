@@ -51,6 +51,7 @@ void parse_rip(Reader& r, const toml::table& t, RipConfig& out) {
   if (const toml::table* auth = r.read_table(t, "authentication")) {
     r.read_auth(*auth, "[rip] authentication", out.authentication);
   }
+  r.read_bool(t, "bfd", out.bfd);
 }
 
 }  // namespace anycastd::config

@@ -7,7 +7,7 @@
 namespace anycastd::config {
 namespace {
 
-constexpr std::string_view kTop[] = {"daemon", "loopback", "service", "rip", "ospf", "bgp"};
+constexpr std::string_view kTop[] = {"daemon", "loopback", "service", "rip", "ospf", "bgp", "bfd"};
 constexpr std::string_view kDaemon[] = {"router_id", "control_socket", "state_file", "log_level"};
 constexpr std::string_view kLoopback[] = {"interface"};
 constexpr std::string_view kService[] = {
@@ -27,17 +27,19 @@ constexpr std::string_view kHttpCheck[] = {"type",       "target",  "port",     
                                            "tls_verify", "ca_file", "cert_min_days", "on_failure"};
 constexpr std::string_view kFileCheck[] = {"type", "path", "on_failure"};
 constexpr std::string_view kAuthentication[] = {"mode", "key_id", "key"};
-constexpr std::string_view kRip[] = {"interfaces",      "neighbors",       "metric",
-                                     "degraded_metric", "update_interval", "authentication"};
+constexpr std::string_view kRip[] = {
+    "interfaces",      "neighbors",      "metric", "degraded_metric",
+    "update_interval", "authentication", "bfd"};
 constexpr std::string_view kOspf[] = {"area", "prefix_cost", "degraded_cost", "lsdb_limit",
                                       "interface"};
 constexpr std::string_view kOspfInterface[] = {
-    "name", "type", "cost", "hello_interval", "dead_interval", "priority", "authentication"};
+    "name", "type", "cost", "hello_interval", "dead_interval", "priority", "authentication", "bfd"};
 constexpr std::string_view kBgp[] = {"asn", "router_id", "degraded_med", "degraded_prepend",
                                      "neighbor"};
 constexpr std::string_view kBgpNeighbor[] = {
     "address",     "remote_asn",        "hold_time",  "passive",       "password", "ttl_security",
-    "communities", "graceful_shutdown", "drain_time", "local_address", "port"};
+    "communities", "graceful_shutdown", "drain_time", "local_address", "port",     "bfd"};
+constexpr std::string_view kBfd[] = {"min_tx", "min_rx", "multiplier", "authentication"};
 
 constexpr std::array kSchema = {
     TableSchema{"", "the top level", kTop},
@@ -55,6 +57,7 @@ constexpr std::array kSchema = {
     TableSchema{"ospf.interface", "[[ospf.interface]]", kOspfInterface},
     TableSchema{"bgp", "[bgp]", kBgp},
     TableSchema{"bgp.neighbor", "[[bgp.neighbor]]", kBgpNeighbor},
+    TableSchema{"bfd", "[bfd]", kBfd},
     TableSchema{"authentication", "authentication", kAuthentication},
 };
 

@@ -170,8 +170,37 @@ std::pair<std::uint64_t, std::string> count_reasons(const json& dropped) {
   return {total, reasons};
 }
 
+// BFD: one line per session, e.g. "bfd: 198.18.1.1 on eth1 (ospf) Up for 42s,
+// diag none/none, tx 300ms rx 300ms, detect 900ms, up->down 0, packets in 120
+// out 130 dropped 0".
+std::string bfd_session_line(const std::string& name, const json& session) {
+  std::string line = name + ": " + text(session, "peer").value_or("?");
+  if (auto interface = text(session, "interface"); interface && !interface->empty())
+    line += " on " + *interface;
+  if (auto clients = join(session, "clients", ","); !clients.empty()) line += " (" + clients + ")";
+  line += " " + text(session, "state").value_or("?");
+  if (auto uptime = seconds(session, "uptime_s")) line += " for " + *uptime;
+  // RFC 5882 §3.3: a session that never came Up blocks nothing.
+  if (!flag(session, "ever_up")) line += " (never Up; blocks nothing)";
+  line += ", diag " + text(session, "local_diag").value_or("?") + "/" +
+          text(session, "remote_diag").value_or("?");
+  line +=
+      fmt::format(", tx {}ms rx {}ms, detect {}ms", text(session, "tx_interval_ms").value_or("?"),
+                  text(session, "rx_interval_ms").value_or("?"),
+                  text(session, "detection_time_ms").value_or("?"));
+  line += ", up->down " + text(session, "up_to_down").value_or("0");
+  const json* drops = field(session, "dropped");
+  const auto [dropped, reasons] = count_reasons(drops ? *drops : json::object());
+  line += fmt::format(", packets in {} out {} dropped {}", text(session, "received").value_or("0"),
+                      text(session, "sent").value_or("0"), dropped);
+  if (!reasons.empty()) line += " (" + reasons + ")";
+  return line + "\n";
+}
+
 std::string protocol_lines(const std::string& name, const json& protocol) {
   std::string out;
+  for (const auto& session : array(protocol, "sessions"))
+    out += bfd_session_line(name, session);
   for (const auto& interface : array(protocol, "interfaces")) {
     std::string line = name + ": " + text(interface, "name").value_or("?");
     if (auto state = text(interface, "state")) line += " " + *state;  // OSPF

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -86,13 +87,14 @@ OspfSession::RawSocket open_socket(asio::io_context& io, const InterfaceInfo& if
 }  // namespace
 
 OspfSession::OspfSession(asio::io_context& io, const config::OspfConfig& config,
-                         std::uint32_t router_id, core::AnnouncementBus& bus)
+                         std::uint32_t router_id, core::AnnouncementBus& bus, bfd::BfdSessions* bfd)
     : io_(io),
       config_(config),
       router_id_(router_id),
       bus_(bus),
       timers_(io, [this](TimerId timer) { feed(TimerExpired{timer}); }),
-      stop_deadline_(io) {
+      stop_deadline_(io),
+      bfd_(bfd) {
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
     feed(RouteChanged{change.prefix, change.action});
   });
@@ -192,6 +194,36 @@ void OspfSession::stop(const core::StopBudget& budget, std::function<void()> don
 void OspfSession::feed(const Event& event) {
   if (!instance_) return;
   execute(instance_->handle(event, Clock::now()));
+  sync_bfd();
+}
+
+void OspfSession::sync_bfd() {
+  // While stopping the sessions stay: BFD sends AdminDown after the withdrawal.
+  if (!bfd_ || stop_deadline_.pending()) return;
+  std::set<std::pair<InterfaceId, std::uint32_t>> wanted;
+  for (const auto& iface : instance_->area().interfaces) {
+    if (!iface.config.bfd) continue;
+    for (const auto& [id, nbr] : iface.neighbors) {
+      const std::pair key{iface.id(), nbr.address};
+      wanted.insert(key);
+      if (bfd_watches_.count(key)) continue;
+      try {
+        bfd_watches_.emplace(key, bfd_->watch(IpAddress::v4(nbr.address), iface.info.name, "ospf",
+                                              [this, alive = std::weak_ptr<bool>(alive_),
+                                               address = nbr.address](bfd::PeerEvent e) {
+                                                // RFC 5882 §4.1: BFD Down is KillNbr; Up changes
+                                                // nothing.
+                                                if (alive.expired() || e != bfd::PeerEvent::down)
+                                                  return;
+                                                feed(NeighborDown{address});
+                                              }));
+      } catch (const std::exception& e) {
+        log_.write(Log{config::LogLevel::error, fmt::format("ospf: {}", e.what()),
+                       "ospf:bfd:" + dotted(nbr.address)});
+      }
+    }
+  }
+  std::erase_if(bfd_watches_, [&](const auto& entry) { return !wanted.count(entry.first); });
 }
 
 void OspfSession::execute(std::vector<Action> actions) {

@@ -15,6 +15,9 @@
 //       Log: session::LogWriter, rate-limited for drops <---------+
 //       Stopped: the stop's `done` (session::StopDeadline) <------+
 //
+//   BFD (with bfd = true on an interface): a session to each neighbour
+//   heard there; its Up -> Down is NeighborDown (KillNbr, RFC 5882 §4.1)
+//
 //   status(): counters, interfaces, neighbours, LSDB, our LSA (JSON,
 //   lib/control/PROTOCOL.md)
 //
@@ -36,6 +39,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bfd/session.hpp"
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
@@ -48,8 +52,9 @@ namespace anycastd::ospf {
 
 class OspfSession : public core::Protocol {
  public:
+  // `bfd` (null without [bfd]) gives the sessions of interfaces with bfd = true.
   OspfSession(boost::asio::io_context& io, const config::OspfConfig& config,
-              std::uint32_t router_id, core::AnnouncementBus& bus);
+              std::uint32_t router_id, core::AnnouncementBus& bus, bfd::BfdSessions* bfd = nullptr);
   ~OspfSession() override;
   OspfSession(const OspfSession&) = delete;
   OspfSession& operator=(const OspfSession&) = delete;
@@ -72,6 +77,9 @@ class OspfSession : public core::Protocol {
  private:
   void feed(const Event& event);
   void execute(std::vector<Action> actions);
+  // One BFD session per neighbour on each interface with bfd = true, no
+  // more: sessions to neighbours that are gone are released.
+  void sync_bfd();
   void send(const Send& send);
   void set_all_drouters(const SetAllDRouters& action);
   void receive(InterfaceId interface);
@@ -90,6 +98,8 @@ class OspfSession : public core::Protocol {
   session::TimerSet<TimerId> timers_;
   session::StopDeadline stop_deadline_;
   session::LogWriter log_;
+  bfd::BfdSessions* bfd_;
+  std::map<std::pair<InterfaceId, std::uint32_t>, bfd::Watch> bfd_watches_;  // by neighbour address
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "kernel/interfaces.hpp"
+#include "session/datagram.hpp"
 #include "util/overloaded.hpp"
 
 namespace anycastd::rip {
@@ -89,12 +90,13 @@ nlohmann::json seconds_since(std::optional<TimePoint> then, TimePoint now) {
 }  // namespace
 
 RipSession::RipSession(asio::io_context& io, const config::RipConfig& config,
-                       core::AnnouncementBus& bus)
+                       core::AnnouncementBus& bus, bfd::BfdSessions* bfd)
     : io_(io),
       config_(config),
       bus_(bus),
       timers_(io, [this](TimerId id) { feed(TimerExpired{id}); }),
-      stop_(io) {
+      stop_(io),
+      bfd_(bfd) {
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
     feed(RouteChanged{change.prefix, change.action});
   });
@@ -179,6 +181,40 @@ void RipSession::stop(const core::StopBudget& budget, std::function<void()> done
 void RipSession::feed(const Event& event) {
   if (!speaker_) return;
   execute(speaker_->handle(event, Clock::now()));
+  sync_bfd();
+}
+
+void RipSession::sync_bfd() {
+  // While stopping the sessions stay: BFD sends AdminDown after the withdrawal.
+  if (!bfd_ || stop_.pending()) return;
+  std::map<IpAddress, std::string> wanted;  // router -> interface name ("" for any)
+  if (config_.bfd) {
+    for (const auto& address : config_.neighbors)
+      wanted[address];
+    for (const auto& [address, n] : speaker_->neighbors()) {
+      for (const auto& iface : speaker_->interfaces()) {
+        if (iface.index == n.interface) wanted[address] = iface.name;
+      }
+    }
+  }
+  std::erase_if(bfd_watches_, [&](const auto& entry) { return !wanted.count(entry.first); });
+  for (const auto& [address, interface] : wanted) {
+    if (bfd_watches_.count(address)) continue;
+    try {
+      bfd_watches_.emplace(
+          address,
+          bfd_->watch(address, interface, "rip",
+                      [this, alive = std::weak_ptr<bool>(alive_), address](bfd::PeerEvent e) {
+                        if (alive.expired() || e != bfd::PeerEvent::down) {
+                          return;
+                        }
+                        feed(NeighborDown{address});
+                      }));
+    } catch (const std::exception& e) {
+      log_.write(Log{config::LogLevel::error, fmt::format("rip: {}", e.what()),
+                     "rip:bfd:" + address.to_string()});
+    }
+  }
 }
 
 void RipSession::execute(std::vector<Action> actions) {
@@ -235,19 +271,10 @@ void RipSession::on_readable(unsigned interface) {
   if (socket == sockets_.end()) return;
   const int fd = socket->second.native_handle();
   for (;;) {
-    std::array<std::uint8_t, kReceiveBuffer> buffer{};
-    sockaddr_in source{};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
-    iovec iov{buffer.data(), buffer.size()};
-    msghdr msg{};
-    msg.msg_name = &source;
-    msg.msg_namelen = sizeof source;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (n < 0) {
+    // A datagram longer than the buffer arrives cut short; anything over 504
+    // bytes is rejected by the decoder either way.
+    auto datagram = session::receive_datagram(fd, kReceiveBuffer);
+    if (!datagram) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         log_.write(Log{
             config::LogLevel::warn,
@@ -258,18 +285,10 @@ void RipSession::on_readable(unsigned interface) {
     }
     PacketReceived event;
     // IP_PKTINFO names the interface the datagram arrived on.
-    event.interface = interface;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
-      in_pktinfo info{};
-      std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      event.interface = static_cast<unsigned>(info.ipi_ifindex);
-    }
-    event.source = IpAddress::v4(ntohl(source.sin_addr.s_addr));
-    event.source_port = ntohs(source.sin_port);
-    // A datagram longer than the buffer arrives cut short; anything over 504
-    // bytes is rejected by the decoder either way.
-    event.bytes.assign(buffer.begin(), buffer.begin() + n);
+    event.interface = datagram->interface.value_or(interface);
+    event.source = datagram->source;
+    event.source_port = datagram->source_port;
+    event.bytes = std::move(datagram->bytes);
     feed(event);
   }
 }
@@ -325,6 +344,7 @@ nlohmann::json RipSession::status() const {
         {"routes", n.routes},
         {"last_heard_s", seconds_since(n.last_heard, now)},
         {"old_sequence", n.old_sequence},
+        {"gone_s", seconds_since(n.gone_since, now)},
     });
   }
   for (const auto& [prefix, metric] : speaker_->advertised()) {

@@ -13,6 +13,9 @@
 //       Log: session::LogWriter (rate-limited drops) <-------+
 //       Stopped: calls stop's `done` <-----------------------+
 //
+//   BFD (with bfd = true): a session to each router heard or configured;
+//   its Up -> Down is NeighborDown (the router is marked gone, RFC 5882 §4.3)
+//
 //   status(): counters per interface and neighbour, announced routes (JSON)
 //
 // One socket per configured interface, by kernel index: bound to
@@ -33,6 +36,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bfd/session.hpp"
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
@@ -45,8 +49,9 @@ namespace anycastd::rip {
 
 class RipSession : public core::Protocol {
  public:
+  // `bfd` (null without [bfd]) gives the sessions when bfd = true.
   RipSession(boost::asio::io_context& io, const config::RipConfig& config,
-             core::AnnouncementBus& bus);
+             core::AnnouncementBus& bus, bfd::BfdSessions* bfd = nullptr);
   ~RipSession() override;
   RipSession(const RipSession&) = delete;
   RipSession& operator=(const RipSession&) = delete;
@@ -67,6 +72,8 @@ class RipSession : public core::Protocol {
  private:
   void feed(const Event& event);
   void execute(std::vector<Action> actions);
+  // One BFD session per router heard or configured while bfd = true.
+  void sync_bfd();
   void send(const Send& send);
   void receive(unsigned interface);
   void on_readable(unsigned interface);
@@ -81,6 +88,8 @@ class RipSession : public core::Protocol {
   session::TimerSet<TimerId> timers_;
   session::StopDeadline stop_;
   session::LogWriter log_;
+  bfd::BfdSessions* bfd_;
+  std::map<IpAddress, bfd::Watch> bfd_watches_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -73,6 +73,7 @@ std::vector<Action> Speaker::handle(const Event& event, TimePoint now) {
                  [&](const RouteChanged& e) { on_route_changed(e, out); },
                  [&](const PacketReceived& e) { on_packet(e, out); },
                  [&](const Reconfigure& e) { on_reconfigure(e, out); },
+                 [&](const NeighborDown& e) { on_neighbor_down(e, out); },
              },
              event);
   return out.take();
@@ -436,6 +437,10 @@ void Speaker::on_packet(const PacketReceived& received, Out& out) {
   ++counters_[*i].packets.accepted;
   if (received.source_port == kPort) {
     auto& neighbor = neighbors_[received.source];
+    if (neighbor.gone_since) {
+      out.log(config::LogLevel::info, fmt::format("rip: router {} is heard again", from));
+      neighbor.gone_since.reset();
+    }
     neighbor.interface = received.interface;
     ++neighbor.packets;
     neighbor.last_heard = out.now;
@@ -453,6 +458,16 @@ void Speaker::on_packet(const PacketReceived& received, Out& out) {
     }
   }
   if (packet.command == Command::request) answer_request(packet, received, out);
+}
+
+void Speaker::on_neighbor_down(const NeighborDown& down, Out& out) {
+  auto& neighbor = neighbors_[down.address];
+  if (neighbor.gone_since) return;
+  neighbor.gone_since = out.now;
+  // RFC 5882 §4.3: the router is gone. We install nothing from it, so marking
+  // it is all there is to do; our updates to it go on.
+  out.log(config::LogLevel::warn,
+          fmt::format("rip: router {} is gone (BFD session down)", down.address.to_string()));
 }
 
 void Speaker::answer_request(const Packet& request, const PacketReceived& from, Out& out) {

@@ -64,7 +64,13 @@ struct Reconfigure {
   config::RipConfig config;
   std::vector<InterfaceInfo> interfaces;
 };
-using Event = std::variant<Start, Stop, TimerExpired, RouteChanged, PacketReceived, Reconfigure>;
+// The router at `address` is gone: its BFD session went from Up to Down
+// (RFC 5882 §4.3). Marked and logged; its next accepted packet clears it.
+struct NeighborDown {
+  IpAddress address;
+};
+using Event = std::variant<Start, Stop, TimerExpired, RouteChanged, PacketReceived, Reconfigure,
+                           NeighborDown>;
 
 // ---- actions ----
 // 224.0.0.9:520 out of an interface (RFC 2453 §4: "IP multicast address 224.0.0.9").
@@ -107,6 +113,7 @@ struct NeighborCounters {
   TimePoint last_heard;
   std::optional<std::uint32_t> last_sequence;  // RFC 2082 sequence number
   std::uint64_t old_sequence = 0;              // packets whose sequence number went backwards
+  std::optional<TimePoint> gone_since;         // BFD said it went down; cleared when heard again
 };
 
 struct SpeakerOptions {
@@ -155,6 +162,7 @@ class Speaker {
   void on_route_changed(const RouteChanged& change, Out& out);
   void on_packet(const PacketReceived& packet, Out& out);
   void on_reconfigure(const Reconfigure& next, Out& out);
+  void on_neighbor_down(const NeighborDown& down, Out& out);
 
   // Position of the interface with kernel index `index`, if it is ours.
   std::optional<std::size_t> position(unsigned index) const;

@@ -300,9 +300,12 @@ class FrrDaemons:
     DIR_PREFIX = ""    # the working directory's name prefix
     READY = ""         # a vtysh command that answers once DAEMON is up
 
-    def __init__(self, ns, workdir, conf_text, name=None):
+    def __init__(self, ns, workdir, conf_text, name=None, bfdd=False):
+        """With `bfdd`, FRR's bfdd runs too (between zebra and DAEMON), for
+        `ip ospf bfd` or `neighbor X bfd` in `conf_text`."""
         self.ns = ns
         self.name = name or ns.name
+        self.daemons = ("zebra", "bfdd", self.DAEMON) if bfdd else ("zebra", self.DAEMON)
         self.dir = Path(workdir) / f"{self.DIR_PREFIX}{self.name}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.zserv = self.dir / "zserv.api"
@@ -310,11 +313,14 @@ class FrrDaemons:
             f"hostname {self.name}\nlog file {self.dir}/zebra.log\n")
         (self.dir / f"{self.DAEMON}.conf").write_text(
             f"hostname {self.name}\nlog file {self.dir}/{self.DAEMON}.log\n" + conf_text)
+        if bfdd:
+            (self.dir / "bfdd.conf").write_text(
+                f"hostname {self.name}\nlog file {self.dir}/bfdd.log\n")
         for p in [self.dir, *self.dir.iterdir()]:
             shutil.chown(p, "frr", "frr")
 
     def start(self):
-        for daemon in ("zebra", self.DAEMON):
+        for daemon in self.daemons:
             self.ns.exec(FRR_SBIN / daemon, "-N", self.name, "-d", "-z", self.zserv,
                          "--vty_socket", self.dir, "-u", "frr", "-g", "frr",
                          "-i", self.dir / f"{daemon}.pid", "-f", self.dir / f"{daemon}.conf")
@@ -345,11 +351,16 @@ class FrrDaemons:
             return None
 
     def log_text(self):
-        return "".join((self.dir / f).read_text(errors="replace")
-                       for f in ("zebra.log", f"{self.DAEMON}.log") if (self.dir / f).exists())
+        return "".join((self.dir / f"{d}.log").read_text(errors="replace")
+                       for d in self.daemons if (self.dir / f"{d}.log").exists())
+
+    def bfd_peers(self):
+        """`show bfd peers json` as {peer address: entry} (bfdd only)."""
+        peers = self.json("show bfd peers json")
+        return {p.get("peer"): p for p in peers} if isinstance(peers, list) else {}
 
     def stop(self):
-        for daemon in (self.DAEMON, "zebra"):
+        for daemon in reversed(self.daemons):
             pid = self.pid(daemon)
             if pid is None:
                 continue
@@ -394,6 +405,16 @@ class FrrRouter(FrrDaemons):
 
 
 
+def bird_bfd_sessions(bird):
+    """BIRD's `show bfd sessions` as {peer address: state}, e.g. "Up", "Down"."""
+    out = {}
+    for line in bird.birdc("show", "bfd", "sessions").stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].count(".") == 3:
+            out[parts[0]] = parts[2]
+    return out
+
+
 class BirdRouter:
     """BIRD 2 in a namespace with its own control socket."""
 
@@ -415,6 +436,9 @@ class BirdRouter:
 
     def birdc(self, *args):
         return self.ns.exec("birdc", "-s", self.socket, *args, check=False)
+
+    def bfd_sessions(self):
+        return bird_bfd_sessions(self)
 
     def rip_routes(self):
         """`birdc show route all protocol rip1` as {prefix: {"nexthop", "metric"}}
@@ -464,12 +488,16 @@ def frr_ripd_conf(hostname, update=5, md5_interfaces=(), key="secret", redistrib
     return "\n".join(lines + ["!", ""])
 
 
-def bird_conf(router_id, interfaces="*", update=5):
+def bird_conf(router_id, interfaces="*", update=5, bfd=False):
     """BIRD 2 as a RIPv2 router on `interfaces` (a BIRD pattern) with update
-    timer `update`, exporting what RIP learns to the kernel."""
+    timer `update`, exporting what RIP learns to the kernel; with `bfd`,
+    BFD 300 ms x 3 to its RIP neighbours (`bfd yes`)."""
+    bfd_protocol = (f'protocol bfd {{ interface "{interfaces}" {{ min rx interval 300 ms; '
+                    'min tx interval 300 ms; multiplier 3; }; }\n') if bfd else ""
     return f"""router id {router_id};
 log "@LOG@" all;
 protocol device {{ scan time 1; }}
+{bfd_protocol}
 protocol direct {{ ipv4; interface "{interfaces}"; }}
 protocol kernel {{
   ipv4 {{ import none; export filter {{ if source = RTS_RIP then accept; reject; }}; }};
@@ -480,7 +508,7 @@ protocol rip rip1 {{
     version 2;
     update time {update};
     timeout time {3 * update};
-    garbage time {2 * update};
+    garbage time {2 * update};{" bfd yes;" if bfd else ""}
   }};
 }}
 """
@@ -703,7 +731,10 @@ class BirdOspf:
     """BIRD 2 as an OSPF router exporting what it learns to the kernel."""
 
     def __init__(self, ns, workdir, router_id, interfaces, hello=1, dead=4, ptp=False,
-                 md5_key=None):
+                 md5_key=None, bfd=None):
+        """`bfd`: None, or the options of BIRD's `protocol bfd` interface block
+        (e.g. 'authentication keyed sha1; password "x" { id 1; };' or ""),
+        with `bfd yes` on the OSPF interfaces."""
         self.ns = ns
         self.dir = Path(workdir) / f"bird-ospf-{ns.name}"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -715,12 +746,15 @@ class BirdOspf:
         if md5_key:
             auth = f'authentication cryptographic; password "{md5_key}" {{ id 1; algorithm keyed md5; }};'
         iface = (f'interface "{interfaces}" {{ hello {hello}; dead {dead}; retransmit 2; '
-                 f'{"type ptp;" if ptp else ""} {auth} }};')
+                 f'{"type ptp;" if ptp else ""} {auth} {"bfd yes;" if bfd is not None else ""} }};')
+        bfd_protocol = "" if bfd is None else (
+            f'protocol bfd {{ interface "{interfaces}" {{ min rx interval 300 ms; '
+            f'min tx interval 300 ms; multiplier 3; {bfd} }}; }}\n')
         self.conf.write_text(f"""router id {router_id};
 log "{self.log}" all;
 protocol device {{ scan time 1; }}
 protocol kernel {{ ipv4 {{ import none; export filter {{ if source = RTS_OSPF then accept; reject; }}; }}; }}
-protocol ospf v2 ospf1 {{
+{bfd_protocol}protocol ospf v2 ospf1 {{
   ipv4 {{ import all; export none; }};
   area 0 {{ {iface} }};
 }}
@@ -742,6 +776,9 @@ protocol ospf v2 ospf1 {{
             if parts and parts[0] == router_id and len(parts) >= 3:
                 return parts[2]
         return ""
+
+    def bfd_sessions(self):
+        return bird_bfd_sessions(self)
 
     def route(self, prefix):
         """BIRD's `show route PREFIX` line for an OSPF route, or None."""
@@ -857,7 +894,8 @@ class FrrBgp(FrrDaemons):
 
 def frr_bgpd_conf(asn, router_id, neighbors, networks6=False):
     """bgpd.conf: `neighbors` is a list of dicts with address, remote_as and
-    optional password / ipv6 (activate in the IPv6 unicast family)."""
+    optional password / ipv6 (activate in the IPv6 unicast family) / bfd
+    (`neighbor X bfd`, with bfdd running)."""
     lines = ["frr defaults traditional", f"router bgp {asn}", f" bgp router-id {router_id}",
              " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast"]
     for n in neighbors:
@@ -865,6 +903,8 @@ def frr_bgpd_conf(asn, router_id, neighbors, networks6=False):
         lines.append(f" neighbor {n['address']} timers connect 1")
         if n.get("password"):
             lines.append(f" neighbor {n['address']} password {n['password']}")
+        if n.get("bfd"):
+            lines.append(f" neighbor {n['address']} bfd")
     lines.append(" address-family ipv4 unicast")
     lines += [f"  neighbor {n['address']} activate" for n in neighbors if not n.get("ipv6")]
     lines.append(" exit-address-family")

@@ -187,6 +187,26 @@ TEST(BgpFsm, HoldTimerExpiry) {
   EXPECT_EQ(h.fsm.advertised().size(), 0u);
 }
 
+// RFC 5882 §4.2 / RFC 9384: BFD Down closes the session with Cease/BFD Down
+// and the usual back-off; while the session is not up it changes nothing.
+TEST(BgpFsm, BfdDownCeasesAndReconnects) {
+  Harness connecting;
+  connecting(ManualStart{});
+  connecting(BfdDown{});
+  EXPECT_EQ(connecting.fsm.state(), State::connect);
+  Harness h;
+  h.establish(2);
+  h(BfdDown{});
+  EXPECT_EQ(h.fsm.state(), State::idle);
+  const auto n = h.sent_of<Notification>(2);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].code, error::kCease);
+  EXPECT_EQ(n[0].subcode, error::kBfdDown);
+  EXPECT_EQ(n[0].describe(), "Cease/BFD Down");
+  EXPECT_TRUE(h.closed(2));
+  EXPECT_TRUE(h.armed(TimerId::idle_hold));
+}
+
 TEST(BgpFsm, KeepalivesEveryThirdOfHoldTime) {
   Harness h;
   h.establish();

@@ -155,7 +155,7 @@ TEST(Config, UnknownKeyHasPosition) {
   EXPECT_THAT(
       errors("[deamon]\n"),
       Contains("test.toml:1:2: unknown key \"deamon\" in the top level (known keys: daemon, "
-               "loopback, service, rip, ospf, bgp)"));
+               "loopback, service, rip, ospf, bgp, bfd)"));
 }
 
 TEST(Config, WrongTypeHasPosition) {

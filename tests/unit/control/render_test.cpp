@@ -121,6 +121,27 @@ TEST(RenderStatus, NonZeroDropsByReason) {
             "rip: dropped 3 of 12 packets received (bad_version 1, not_on_link 2)\n");
 }
 
+TEST(RenderStatus, BfdSessionLines) {
+  const auto status = json::parse(R"({"version":"0.1.0","protocols":{
+    "bfd":{"received":131,"accepted":130,"dropped":{"bad_ttl":1},"sessions":[
+      {"peer":"198.18.1.1","interface":"eth1","clients":["ospf"],"state":"Up","uptime_s":42,
+       "ever_up":true,"local_diag":"none","remote_diag":"none","tx_interval_ms":300,
+       "rx_interval_ms":300,"detection_time_ms":900,"up_to_down":1,"sent":140,"received":131,
+       "accepted":130,"dropped":{"bad_ttl":1}},
+      {"peer":"198.18.5.1","interface":"","clients":["bgp"],"state":"Down","uptime_s":null,
+       "ever_up":false,"local_diag":"none","remote_diag":"none","tx_interval_ms":1000,
+       "rx_interval_ms":0,"detection_time_ms":0,"up_to_down":0,"sent":3,"received":0,
+       "accepted":0,"dropped":{}}]}}})");
+  EXPECT_EQ(render_status(status),
+            "anycastd 0.1.0\n"
+            "no services configured\n"
+            "bfd: 198.18.1.1 on eth1 (ospf) Up for 42s, diag none/none, tx 300ms rx 300ms, "
+            "detect 900ms, up->down 1, packets in 131 out 140 dropped 1 (bad_ttl 1)\n"
+            "bfd: 198.18.5.1 (bgp) Down (never Up; blocks nothing), diag none/none, tx 1000ms "
+            "rx 0ms, detect 0ms, up->down 0, packets in 0 out 3 dropped 0\n"
+            "bfd: dropped 1 of 131 packets received (bad_ttl 1)\n");
+}
+
 TEST(FormatSeconds, PicksTwoUnits) {
   EXPECT_EQ(format_seconds(-3), "0s");
   EXPECT_EQ(format_seconds(0), "0s");

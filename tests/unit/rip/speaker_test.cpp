@@ -312,6 +312,23 @@ TEST_F(RipSpeakerTest, ResponsesAreCountedPerNeighborNeverInstalled) {
   EXPECT_EQ(speaker->advertised(), (std::map<Prefix, std::uint32_t>{{kDns, 1}}));
 }
 
+// RFC 5882 §4.3: BFD says the router is gone; it is marked and logged, our
+// updates go on, and its next packet clears the mark.
+TEST_F(RipSpeakerTest, BfdDownMarksTheRouterGoneUntilHeardAgain) {
+  start_with({kDns});
+  const Packet heard = response({rte(pfx("198.18.1.0/24"), 1)});
+  receive(heard, "198.18.5.1", kPort, {}, t0 + 1s);
+  auto actions = run(NeighborDown{ip("198.18.5.1")}, t0 + 2s);
+  EXPECT_TRUE(sends(actions).empty());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_NE(std::get<Log>(actions[0]).text.find("198.18.5.1 is gone"), std::string::npos);
+  EXPECT_EQ(speaker->neighbors().at(ip("198.18.5.1")).gone_since, t0 + 2s);
+  EXPECT_TRUE(run(NeighborDown{ip("198.18.5.1")}, t0 + 3s).empty());  // logged once
+  EXPECT_FALSE(sends(run(TimerExpired{TimerId::update}, t0 + 30s)).empty());
+  receive(heard, "198.18.5.1", kPort, {}, t0 + 31s);
+  EXPECT_FALSE(speaker->neighbors().at(ip("198.18.5.1")).gone_since);
+}
+
 TEST_F(RipSpeakerTest, DropsAndCountsBadPackets) {
   start_with({kDns});
   const Packet good = response({rte(pfx("198.18.1.0/24"), 1)});
