@@ -29,10 +29,12 @@ constexpr std::string_view kFileCheck[] = {"type", "path", "on_failure"};
 constexpr std::string_view kAuthentication[] = {"mode", "key_id", "key"};
 constexpr std::string_view kRip[] = {"interfaces",      "neighbors",       "metric",
                                      "degraded_metric", "update_interval", "authentication"};
-constexpr std::string_view kOspf[] = {"area", "prefix_cost", "degraded_cost", "lsdb_limit",
-                                      "interface"};
+constexpr std::string_view kOspf[] = {"area",          "area_type",  "announce_as", "prefix_cost",
+                                      "degraded_cost", "lsdb_limit", "interface"};
 constexpr std::string_view kOspfInterface[] = {
-    "name", "type", "cost", "hello_interval", "dead_interval", "priority", "authentication"};
+    "name",          "type",     "cost",           "hello_interval",
+    "dead_interval", "priority", "authentication", "retransmit_interval",
+    "transmit_delay"};
 constexpr std::string_view kBgp[] = {"asn", "router_id", "degraded_med", "degraded_prepend",
                                      "neighbor"};
 constexpr std::string_view kBgpNeighbor[] = {
