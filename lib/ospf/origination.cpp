@@ -238,24 +238,23 @@ void Origination::install(Area& area, Lsa lsa, Out& out) {
   lsa.header.length = static_cast<std::uint16_t>(bytes.size());
   lsa.header.checksum = lsa_checksum(bytes);
   const LsaKey key = LsaKey::of(lsa.header);
-  const LsdbEntry* previous = area.lsdb.find(key);
-  const std::optional<TimePoint> sent =
-      previous && previous->self_originated ? std::optional(previous->installed) : std::nullopt;
   remove_from_retransmission_lists(area, key);
   area.max_age.erase(key);
   area.lsdb.install(lsa.header, std::move(bytes), out.now, true);
   flood(area, key, nullptr, nullptr, out);
-  if (sent) resend_after_min_ls_arrival(area, key, *sent, out);
+  resend_after_min_ls_arrival(area, key, out);
 }
 
-void Origination::resend_after_min_ls_arrival(Area& area, const LsaKey& key, TimePoint previous,
-                                              Out& out) {
+void Origination::resend_after_min_ls_arrival(Area& area, const LsaKey& key, Out& out) {
   // §13 (5a): a neighbour discards, without acknowledging it, an instance
   // that comes "less than MinLSArrival seconds" after the one it installed.
   // Ours is not held back for that: it goes now, and again as soon as the
-  // neighbour takes it, rather than after RxmtInterval.
+  // neighbour takes it, rather than after RxmtInterval. The previous
+  // instance may be gone from our database (a flush, acknowledged).
+  const auto [it, first] = last_flooded_.try_emplace(key, out.now);
+  const TimePoint previous = std::exchange(it->second, out.now);
   const TimePoint taken = previous + kMinLsArrival;
-  if (out.now >= taken) return;
+  if (first || out.now >= taken) return;
   for (auto& iface : area.interfaces) {
     for (auto& [id, nbr] : iface.neighbors) {
       if (nbr.retransmission_list.count(key)) {
@@ -269,8 +268,6 @@ void Origination::flush(Area& area, const LsaKey& key, Out& out) {
   // §14.1 premature aging: "setting the LSA's LS age to MaxAge and then reflooding".
   const LsdbEntry* current = area.lsdb.find(key);
   if (!current) return;
-  const std::optional<TimePoint> sent =
-      current->self_originated ? std::optional(current->installed) : std::nullopt;
   LsaHeader header = current->header;
   header.age = kMaxAge;
   std::vector<std::uint8_t> bytes = current->bytes;
@@ -282,7 +279,7 @@ void Origination::flush(Area& area, const LsaKey& key, Out& out) {
   area.lsdb.install(header, std::move(bytes), out.now, true);
   area.max_age.insert(key);
   flood(area, key, nullptr, nullptr, out);
-  if (sent) resend_after_min_ls_arrival(area, key, *sent, out);
+  resend_after_min_ls_arrival(area, key, out);
 }
 
 void Origination::flush_all(Area& area, Out& out) {

@@ -84,7 +84,7 @@ class Origination {
   void originate_router_lsa(Area& area, bool refresh, Out& out);
   void arm_refresh(Out& out);
   void install(Area& area, Lsa lsa, Out& out);
-  void resend_after_min_ls_arrival(Area& area, const LsaKey& key, TimePoint previous, Out& out);
+  void resend_after_min_ls_arrival(Area& area, const LsaKey& key, Out& out);
 
   // One prefix's AS-external (or NSSA) LSA, kept after a withdrawal so the
   // next instance knows its sequence number and when the last one went out.
@@ -105,6 +105,7 @@ class Origination {
   std::uint16_t degraded_cost_;
   config::OspfAnnounceAs announce_as_;
   std::map<Prefix, External> externals_;
+  std::map<LsaKey, TimePoint> last_flooded_;    // each LSA of ours, new instance or flush
   std::map<Prefix, core::RouteAction> routes_;  // announced or degraded
   bool active_ = false;                         // between start() and stop()
   std::int32_t router_lsa_sequence_ = kInitialSequenceNumber - 1;

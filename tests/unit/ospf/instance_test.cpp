@@ -794,6 +794,33 @@ TEST_F(OspfInstanceTest, ExternalFlapInsideMinLsIntervalWithdrawsAtOnceAndHoldsT
   EXPECT_TRUE(flushed(out, dns));
 }
 
+TEST_F(OspfInstanceTest, ExternalReannouncementRightAfterAnAcknowledgedFlushIsResentSoon) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  bring_up_full();
+  advance(t0 + 10s);
+  from(kPeer, hello(true));
+  const LsaKey dns{5, kDnsId, kUs};
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  from(kPeer, LinkStateAck{{lsdb().find(dns)->header}});
+  now += 10s;
+  const TimePoint down = now;
+  auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  ASSERT_TRUE(flushed(out, dns));
+  from(kPeer, LinkStateAck{{lsdb().find(dns)->header}});
+  advance(now + 700ms);  // the aging pass removes the acknowledged flush
+  ASSERT_EQ(lsdb().find(dns), nullptr);
+  // Back 800 ms after the flush: out at once (the last origination is 10 s
+  // old), and again once the peer's MinLSArrival since the flush has passed.
+  now = down + 800ms;
+  out = feed(RouteChanged{kDns, core::RouteAction::announce});
+  EXPECT_TRUE(originated(out, dns));
+  out = advance(down + kMinLsArrival + kMinLsArrivalSlack - 1ms);
+  EXPECT_FALSE(originated(out, dns));
+  out = advance(down + kMinLsArrival + kMinLsArrivalSlack);
+  EXPECT_TRUE(originated(out, dns));
+}
+
 TEST_F(OspfInstanceTest, ExternalStopFlushesEveryLsaOfOursAtOnce) {
   announce_as = config::OspfAnnounceAs::external;
   make();
