@@ -187,6 +187,14 @@ class OspfInstanceTest : public ::testing::Test {
     EXPECT_EQ(std::get<LinkStateAck>(acks[0].body).headers.size(), 1u);
   }
 
+  // Full at t0, then 10 s later (MinLSInterval since any origination), the
+  // peer's Hello kept up.
+  void full_and_quiet() {
+    bring_up_full();
+    advance(t0 + 10s);
+    from(kPeer, hello(true));
+  }
+
   // What the tests before issue 13 assume; make() takes them.
   config::OspfAreaType area_type = config::OspfAreaType::normal;
   config::OspfAnnounceAs announce_as = config::OspfAnnounceAs::router_lsa;
@@ -738,9 +746,7 @@ TEST_F(OspfInstanceTest, ExternalTwoWithdrawalsOneSecondApartEachGoOutAtOnce) {
   make();
   feed(RouteChanged{kDns, core::RouteAction::announce});
   feed(RouteChanged{kNtp, core::RouteAction::announce});
-  bring_up_full();
-  advance(t0 + 10s);
-  from(kPeer, hello(true));
+  full_and_quiet();
   auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
   EXPECT_TRUE(flushed(out, {5, kDnsId, kUs}));
   EXPECT_FALSE(flushed(out, {5, kNtpId, kUs}));
@@ -752,9 +758,7 @@ TEST_F(OspfInstanceTest, ExternalTwoWithdrawalsOneSecondApartEachGoOutAtOnce) {
 TEST_F(OspfInstanceTest, ExternalFlapInsideMinLsIntervalWithdrawsAtOnceAndHoldsTheReannouncement) {
   announce_as = config::OspfAnnounceAs::external;
   make();
-  bring_up_full();
-  advance(t0 + 10s);
-  from(kPeer, hello(true));
+  full_and_quiet();
   const LsaKey dns{5, kDnsId, kUs};
   const TimePoint up = now;
   auto out = feed(RouteChanged{kDns, core::RouteAction::announce});
@@ -797,9 +801,7 @@ TEST_F(OspfInstanceTest, ExternalFlapInsideMinLsIntervalWithdrawsAtOnceAndHoldsT
 TEST_F(OspfInstanceTest, ExternalReannouncementRightAfterAnAcknowledgedFlushIsResentSoon) {
   announce_as = config::OspfAnnounceAs::external;
   make();
-  bring_up_full();
-  advance(t0 + 10s);
-  from(kPeer, hello(true));
+  full_and_quiet();
   const LsaKey dns{5, kDnsId, kUs};
   feed(RouteChanged{kDns, core::RouteAction::announce});
   from(kPeer, LinkStateAck{{lsdb().find(dns)->header}});
@@ -825,9 +827,7 @@ TEST_F(OspfInstanceTest, ExternalStopFlushesEveryLsaOfOursAtOnce) {
   announce_as = config::OspfAnnounceAs::external;
   make();
   feed(RouteChanged{kDns, core::RouteAction::announce});
-  bring_up_full();
-  advance(t0 + 10s);
-  from(kPeer, hello(true));
+  full_and_quiet();
   auto out = feed(Stop{now + 1s, now + 1500ms});
   EXPECT_TRUE(flushed(out, {5, kDnsId, kUs}));
   EXPECT_TRUE(flushed(out, instance->area().own_router_lsa()));
