@@ -5,12 +5,18 @@
    (the lab of tests/integration/test_ospf.py): seconds from killing unbound
    on s1 until the client is answered by s2, over --runs runs, against the
    target fall x interval + 0.5 s;
-2. an area LSDB of --lsas AS-external LSAs (FRR redistributing that many
+2. client failover after a fault 1 s after an adjacency change (the
+   router's link to s1 bounced, the adjacency Full again), median and max
+   of --runs runs per upstream (FRR ospfd, BIRD), with anycastd on s1 and,
+   in the same run, FRR ospfd on s1 instead (the /32 as a stub network,
+   removed by a probe loop with the same interval and fall);
+3. an area LSDB of --lsas AS-external LSAs (FRR redistributing that many
    kernel blackhole routes) flooded to anycastd: seconds from start to Full
    (target 10 s), anycastd's RSS (target 20 MB) beside FRR ospfd's RSS for
    the same area, measured in the same run.
 
-Usage: sudo ANYCASTD_BUILD=build bench/ospf_bench.py [--runs 5] [--lsas 10000]
+Usage: sudo ANYCASTD_BUILD=build bench/ospf_bench.py [--runs 5] [--adjacency-runs 10]
+       [--lsas 10000]
 """
 
 import argparse
@@ -80,6 +86,87 @@ def failover(runs):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def router_full_with(lb, upstream, router_id):
+    if upstream == "frr":
+        return lb.router.full_with(router_id)
+    return lb.router.neighbor_state(router_id).startswith("Full")
+
+
+def frr_on_s1(lb, work):
+    """FRR ospfd on s1 in place of anycastd: the anycast /32 on lo as a stub
+    network of its router-LSA."""
+    s1 = lb.servers["s1"]
+    s1.exec("ip", "addr", "add", f"{test_ospf.ANYCAST}/32", "dev", "lo")
+    conf = lab.frr_ospfd_conf(["eth1"], router_id=lb.addresses["s1"],
+                              networks=("198.18.1.0/24", f"{test_ospf.ANYCAST}/32"))
+    conf = conf.replace(" ip ospf retransmit-interval 2\n", " ip ospf priority 0\n")
+    return lab.FrrOspf(s1, Path(work) / "s1-frr", conf, name=f"{s1.name}-srv").start()
+
+
+def frr_probe_and_withdraw(lb, server):
+    """The probe loop beside FRR: dig every INTERVAL s, FALL failures in a
+    row take the /32 out of FRR's router-LSA."""
+    failures = 0
+    while failures < FALL:
+        r = lb.servers["s1"].exec("dig", "+short", "+time=1", "+tries=1",
+                                  f"@{test_ospf.ANYCAST}", "test.home.", "TXT", check=False)
+        failures = failures + 1 if r.returncode != 0 or not r.stdout.strip() else 0
+        if failures < FALL:
+            time.sleep(INTERVAL)
+    server.vtysh("configure terminal", "router ospf",
+                 f"no network {test_ospf.ANYCAST}/32 area 0")
+
+
+def adjacency_change_failover(upstream, on_server, runs):
+    spaces, work = Namespaces(), lab.tempdir()
+    lb = server = None
+    s1 = "198.18.1.2"
+    try:
+        lb = test_ospf.Lab(spaces, work)
+        test_ospf.UPSTREAMS[upstream](lb)
+        for name in ("s1", "s2"):
+            lb.unbound[name].start(wait=False)
+        lb.anycastd["s2"].start()
+        if on_server == "anycastd":
+            lb.anycastd["s1"].start()
+        else:
+            server = frr_on_s1(lb, work)
+        times = []
+        for _ in range(runs):
+            wait_until(lambda: lb.answer() == "s1", 60, 0.1, what="s1 to answer")
+            wait_until(lambda: router_full_with(lb, upstream, s1), 30, 0.05, what="Full with s1")
+            # The adjacency change: the router's link to s1 goes down and up.
+            lb.r.exec("ip", "link", "set", "r-s1", "down")
+            wait_until(lambda: not router_full_with(lb, upstream, s1), 10, 0.05,
+                       what="the adjacency with s1 to go")
+            lb.r.exec("ip", "link", "set", "r-s1", "up")
+            wait_until(lambda: router_full_with(lb, upstream, s1), 60, 0.05,
+                       what="Full with s1 again")
+            wait_until(lambda: lb.answer() == "s1", 30, 0.05, what="s1 to answer again")
+            time.sleep(1.0)
+            lb.unbound["s1"].kill()
+            t0 = time.monotonic()
+            if server:
+                frr_probe_and_withdraw(lb, server)
+            wait_until(lambda: lb.answer() == "s2", 30, 0.02, what="failover to s2")
+            times.append(time.monotonic() - t0)
+            lb.unbound["s1"].start(wait=False)
+            if server:
+                server.vtysh("configure terminal", "router ospf",
+                             f"network {test_ospf.ANYCAST}/32 area 0")
+        print(f"failover 1 s after an adjacency change, {upstream} upstream, {on_server} on "
+              f"the server, {runs} runs: median {statistics.median(times):.2f} s, "
+              f"max {max(times):.2f} s")
+        return times
+    finally:
+        if server:
+            server.stop()
+        if lb:
+            lb.close()
+        spaces.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def big_lsdb(count):
     spaces, work = Namespaces(), lab.tempdir()
     router = daemon = None
@@ -122,10 +209,20 @@ def big_lsdb(count):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--adjacency-runs", type=int, default=10)
     ap.add_argument("--lsas", type=int, default=10000)
+    ap.add_argument("--only", choices=["failover", "adjacency", "lsdb"])
     args = ap.parse_args()
-    failover(args.runs)
-    big_lsdb(args.lsas)
+    if args.only in (None, "failover"):
+        failover(args.runs)
+    if args.only in (None, "adjacency"):
+        for upstream in ("frr", "bird"):
+            ours = adjacency_change_failover(upstream, "anycastd", args.adjacency_runs)
+            frrs = adjacency_change_failover(upstream, "frr", args.adjacency_runs)
+            print(f"  {upstream}: median ratio anycastd / FRR ospfd on the server: "
+                  f"{statistics.median(ours) / statistics.median(frrs):.2f}")
+    if args.only in (None, "lsdb"):
+        big_lsdb(args.lsas)
 
 
 if __name__ == "__main__":

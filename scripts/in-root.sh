@@ -14,7 +14,8 @@ shift
 # developer's machine (remove DIR/src/build for a cold build).
 mkdir -p "$root/src"
 find "$root/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
-git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/src" -xf -
+# With .git: scripts/test.sh (fresh-check.sh) lists the tree with git, as in a clone.
+{ git ls-files -co --exclude-standard -z; printf '.git\0'; } | tar --null -T - -cf - | tar -C "$root/src" -xf -
 git rev-parse HEAD > "$root/src/.commit" 2>/dev/null || true
 cleanup() {
   umount -R -l "$root" 2>/dev/null || true

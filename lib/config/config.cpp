@@ -104,6 +104,28 @@ std::string_view to_string(OspfInterfaceType type) {
   return "broadcast";
 }
 
+std::string_view to_string(OspfAreaType type) {
+  switch (type) {
+    case OspfAreaType::normal:
+      return "normal";
+    case OspfAreaType::stub:
+      return "stub";
+    case OspfAreaType::nssa:
+      return "nssa";
+  }
+  return "normal";
+}
+
+std::string_view to_string(OspfAnnounceAs announce_as) {
+  switch (announce_as) {
+    case OspfAnnounceAs::external:
+      return "external";
+    case OspfAnnounceAs::router_lsa:
+      return "router-lsa";
+  }
+  return "external";
+}
+
 }  // namespace anycastd::config
 
 namespace anycastd::config {

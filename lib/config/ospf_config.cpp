@@ -58,6 +58,9 @@ void parse_interface(Reader& r, const toml::table& t, OspfInterfaceConfig& out) 
   }
   r.read_uint(t, "priority", {0, 255}, out.priority);
   r.read_bool(t, "bfd", out.bfd);
+  read_seconds(r, t, "retransmit_interval", 65535, out.retransmit_interval);
+  // RFC 2328 §13.3: added to the LS age of each LSA flooded, a 16-bit count of seconds.
+  read_seconds(r, t, "transmit_delay", 3600, out.transmit_delay);
   if (const toml::table* auth = r.read_table(t, "authentication")) {
     r.read_auth(*auth, "[[ospf.interface]] authentication", out.authentication);
     // RFC 2328 §D.2: a simple password is 64 bits.
@@ -89,6 +92,48 @@ void parse_ospf(Reader& r, const toml::table& t, OspfConfig& out) {
       r.error(area->source(), fmt::format("\"area\" must be a string like \"0.0.0.0\" or an "
                                           "integer, not {}",
                                           type_name(*area)));
+    }
+  }
+  std::string area_type;
+  if (r.read_string(t, "area_type", area_type)) {
+    if (area_type == "normal") {
+      out.area_type = OspfAreaType::normal;
+    } else if (area_type == "stub") {
+      out.area_type = OspfAreaType::stub;
+    } else if (area_type == "nssa") {
+      out.area_type = OspfAreaType::nssa;
+    } else {
+      r.error(
+          t.get("area_type")->source(),
+          fmt::format("\"area_type\": \"{}\" is not \"normal\", \"stub\" or \"nssa\"", area_type));
+    }
+    // RFC 2328 §3.6: "the backbone cannot be configured as a stub area";
+    // RFC 3101 §1: nor as an NSSA.
+    if (out.area == 0 && out.area_type != OspfAreaType::normal) {
+      r.error(t.get("area_type")->source(),
+              fmt::format("\"area_type\": the backbone (area 0.0.0.0) cannot be {}",
+                          out.area_type == OspfAreaType::stub ? "a stub area" : "an NSSA"));
+    }
+  }
+  // RFC 2328 §3.6: "AS-external-LSAs are not flooded into/throughout stub
+  // areas": there a prefix can only be a stub link of our router-LSA.
+  if (out.area_type == OspfAreaType::stub) out.announce_as = OspfAnnounceAs::router_lsa;
+  std::string announce_as;
+  if (r.read_string(t, "announce_as", announce_as)) {
+    if (announce_as == "external") {
+      if (out.area_type == OspfAreaType::stub) {
+        r.error(t.get("announce_as")->source(),
+                "\"announce_as\": \"external\" is not possible in a stub area (RFC 2328 §3.6: "
+                "no AS-external-LSAs there); use \"router-lsa\" or area_type \"nssa\"");
+      } else {
+        out.announce_as = OspfAnnounceAs::external;
+      }
+    } else if (announce_as == "router-lsa") {
+      out.announce_as = OspfAnnounceAs::router_lsa;
+    } else {
+      r.error(t.get("announce_as")->source(),
+              fmt::format("\"announce_as\": \"{}\" is not \"external\" or \"router-lsa\"",
+                          announce_as));
     }
   }
   r.read_uint(t, "prefix_cost", {1, 65535}, out.prefix_cost);

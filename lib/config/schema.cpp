@@ -30,10 +30,12 @@ constexpr std::string_view kAuthentication[] = {"mode", "key_id", "key"};
 constexpr std::string_view kRip[] = {
     "interfaces",      "neighbors",      "metric", "degraded_metric",
     "update_interval", "authentication", "bfd"};
-constexpr std::string_view kOspf[] = {"area", "prefix_cost", "degraded_cost", "lsdb_limit",
-                                      "interface"};
+constexpr std::string_view kOspf[] = {"area",          "area_type",  "announce_as", "prefix_cost",
+                                      "degraded_cost", "lsdb_limit", "interface"};
 constexpr std::string_view kOspfInterface[] = {
-    "name", "type", "cost", "hello_interval", "dead_interval", "priority", "authentication", "bfd"};
+    "name",           "type",     "cost",           "hello_interval",
+    "dead_interval",  "priority", "authentication", "retransmit_interval",
+    "transmit_delay", "bfd"};
 constexpr std::string_view kBgp[] = {"asn", "router_id", "degraded_med", "degraded_prepend",
                                      "neighbor"};
 constexpr std::string_view kBgpNeighbor[] = {

@@ -197,10 +197,23 @@ std::string bfd_session_line(const std::string& name, const json& session) {
   return line + "\n";
 }
 
+// OSPF: what carries an announced prefix, from its "lsa" name.
+std::string lsa_carrier(const std::string& lsa) {
+  if (lsa == "router") return "a stub link of the router-LSA";
+  if (lsa == "external") return "type-5 LSA";
+  if (lsa == "nssa_external") return "type-7 LSA";
+  return "no LSA";
+}
+
 std::string protocol_lines(const std::string& name, const json& protocol) {
   std::string out;
   for (const auto& session : array(protocol, "sessions"))
     out += bfd_session_line(name, session);
+  if (auto type = text(protocol, "area_type")) {  // OSPF
+    out += fmt::format("{}: area {} ({}), prefixes as {}\n", name,
+                       text(protocol, "area").value_or("?"), *type,
+                       text(protocol, "announce_as").value_or("?"));
+  }
   for (const auto& interface : array(protocol, "interfaces")) {
     std::string line = name + ": " + text(interface, "name").value_or("?");
     if (auto state = text(interface, "state")) line += " " + *state;  // OSPF
@@ -230,6 +243,22 @@ std::string protocol_lines(const std::string& name, const json& protocol) {
     std::string line = name + ": LSDB " + text(*lsdb, "total").value_or("?") + " LSAs";
     if (auto limit = text(*lsdb, "limit")) line += " (limit " + *limit + ")";
     if (auto seq = text(protocol, "router_lsa_seq")) line += ", our router-LSA " + *seq;
+    out += line + "\n";
+  }
+  for (const auto& announced : array(protocol, "announced")) {
+    const auto lsa = text(announced, "lsa");
+    if (!lsa) continue;  // OSPF only
+    std::string line =
+        fmt::format("{}: {} cost {} in {}", name, text(announced, "prefix").value_or("?"),
+                    text(announced, "cost").value_or("?"), lsa_carrier(*lsa));
+    if (*lsa == "external" || *lsa == "nssa_external") {
+      line += " " + text(announced, "ls_id").value_or("?");
+    }
+    if (auto seq = text(announced, "seq")) {
+      line += " seq " + *seq;
+    } else if (*lsa != "none") {
+      line += ", held by MinLSInterval";
+    }
     out += line + "\n";
   }
   if (const json* dropped = field(protocol, "dropped")) {

@@ -33,8 +33,9 @@ std::vector<std::uint8_t> Area::encode(Body body, const config::AuthConfig& auth
   return ospf::encode(p, authenticator);
 }
 
-std::vector<LinkStateUpdate> Area::updates(const std::vector<LsaKey>& keys, std::size_t room,
+std::vector<LinkStateUpdate> Area::updates(const std::vector<LsaKey>& keys, const Interface& iface,
                                            TimePoint now) const {
+  const std::size_t room = iface.max_payload() - 4;
   std::vector<LinkStateUpdate> out;
   LinkStateUpdate lsu;
   std::size_t size = 0;
@@ -47,7 +48,7 @@ std::vector<LinkStateUpdate> Area::updates(const std::vector<LsaKey>& keys, std:
       size = 0;
     }
     size += entry->bytes.size();
-    lsu.lsas.push_back(entry->bytes_for_flooding(now, kInfTransDelay));
+    lsu.lsas.push_back(entry->bytes_for_flooding(now, iface.transmit_delay()));
   }
   if (!lsu.lsas.empty()) out.push_back(std::move(lsu));
   return out;
@@ -83,6 +84,33 @@ bool Area::self_originated(const LsaKey& key) const {
 
 LsaKey Area::own_router_lsa() const {
   return {static_cast<std::uint8_t>(LsaType::router), router_id, router_id};
+}
+
+std::uint8_t Area::options() const {
+  switch (type) {
+    case config::OspfAreaType::normal:
+      return kOptionE;
+    case config::OspfAreaType::stub:
+      return 0;
+    case config::OspfAreaType::nssa:
+      return kOptionNP;
+  }
+  return kOptionE;
+}
+
+bool Area::carries(std::uint8_t lsa_type) const {
+  switch (static_cast<LsaType>(lsa_type)) {
+    case LsaType::as_external:
+      return type == config::OspfAreaType::normal;
+    case LsaType::nssa_external:
+      return type == config::OspfAreaType::nssa;
+    case LsaType::router:
+    case LsaType::network:
+    case LsaType::summary_network:
+    case LsaType::summary_asbr:
+      return true;
+  }
+  return true;
 }
 
 }  // namespace anycastd::ospf

@@ -25,7 +25,7 @@ std::vector<LsaKey> receive_update(Area& area, Interface& iface, Neighbor& nbr,
                                    const LinkStateUpdate& lsu, Out& out) {
   const TimePoint now = out.now;
   std::vector<LsaKey> self_originated;
-  LinkStateAck delayed;  // §13.5: sent to the interface's flooding address
+  LinkStateAck delayed;  // §13.5: bundled by the interface, sent to its flooding address
   LinkStateAck direct;   // §13.5: sent straight back to the neighbour
   for (const auto& bytes : lsu.lsas) {
     // (1) "Validate the LSA's LS checksum"; a bad LSA is discarded alone.
@@ -38,6 +38,16 @@ std::vector<LsaKey> receive_update(Area& area, Interface& iface, Neighbor& nbr,
     if (!received) continue;  // check_lsa() has read this header already
     const LsaHeader& header = *received;
     const LsaKey key = LsaKey::of(header);
+    // (3) "if this is an AS-external-LSA (LS type = 5), and the area has been
+    // configured as a stub area, discard the LSA"; likewise type 5 in an
+    // NSSA and type 7 outside one (RFC 3101).
+    if (!area.carries(header.type)) {
+      drop_lsa(area, iface, nbr, "wrong_area_type",
+               fmt::format("{}-LSA {} in a {} area", lsa_type_name(key.type), dotted(key.ls_id),
+                           config::to_string(area.type)),
+               out);
+      continue;
+    }
     const LsdbEntry* current = area.lsdb.find(key);
     // (4) "if the LSA's LS age is equal to MaxAge, and there is currently no
     // instance of the LSA in the router's link state database, and none of
@@ -119,13 +129,11 @@ std::vector<LsaKey> receive_update(Area& area, Interface& iface, Neighbor& nbr,
     // MaxSequenceNumber, simply discard the received LSA without
     // acknowledging it. Otherwise ... send the database copy back".
     if (current->age(now) >= kMaxAge && current->header.sequence == kMaxSequenceNumber) continue;
-    for (auto& update : area.updates({key}, iface.max_payload() - 4, now))
+    for (auto& update : area.updates({key}, iface, now))
       iface.send(nbr.address, std::move(update), area, out);
   }
   if (!direct.headers.empty()) iface.send(nbr.address, std::move(direct), area, out);
-  if (!delayed.headers.empty()) {
-    iface.send(iface.flood_destination(), std::move(delayed), area, out);
-  }
+  iface.delay_ack(delayed.headers, area, out);
   nbr.continue_requests(iface, area, out);
   return self_originated;
 }
@@ -178,7 +186,7 @@ bool flood(Area& area, const LsaKey& key, const Interface* from_iface, const Nei
     }
     // (5) "the LSA must now be flooded out the interface".
     LinkStateUpdate lsu;
-    lsu.lsas.push_back(entry->bytes_for_flooding(out.now, kInfTransDelay));
+    lsu.lsas.push_back(entry->bytes_for_flooding(out.now, iface.transmit_delay()));
     iface.send(iface.flood_destination(), std::move(lsu), area, out);
   }
   return flooded_back;
@@ -194,7 +202,7 @@ void remove_from_retransmission_lists(Area& area, const LsaKey& key) {
 void retransmit(Area& area, Interface& iface, Neighbor& nbr, Out& out) {
   // §13.6: "If an acknowledgment is not received within RxmtInterval seconds,
   // the LSA is retransmitted ... directly to the neighbor."
-  nbr.lsu_retransmit_armed = false;
+  nbr.lsu_retransmit_at.reset();
   std::vector<LsaKey> keys;
   std::size_t size = 0;
   const std::size_t room = iface.max_payload() - 4;
@@ -210,10 +218,9 @@ void retransmit(Area& area, Interface& iface, Neighbor& nbr, Out& out) {
     ++it;
   }
   if (keys.empty()) return;
-  for (auto& lsu : area.updates(keys, room, out.now))
+  for (auto& lsu : area.updates(keys, iface, out.now))
     iface.send(nbr.address, std::move(lsu), area, out);
-  nbr.lsu_retransmit_armed = true;
-  out.arm(nbr.timer(TimerKind::lsu_retransmit, iface), out.now + kRxmtInterval);
+  nbr.retransmit_by(out.now + iface.config.retransmit_interval, iface, out);
 }
 
 void receive_ack(Interface& iface, Neighbor& nbr, const LinkStateAck& ack, Out& out) {
@@ -226,7 +233,8 @@ void receive_ack(Interface& iface, Neighbor& nbr, const LinkStateAck& ack, Out& 
       nbr.retransmission_list.erase(it);
     }
   }
-  if (nbr.retransmission_list.empty() && std::exchange(nbr.lsu_retransmit_armed, false)) {
+  if (nbr.retransmission_list.empty() && nbr.lsu_retransmit_at) {
+    nbr.lsu_retransmit_at.reset();
     out.cancel(nbr.timer(TimerKind::lsu_retransmit, iface));
   }
 }

@@ -15,7 +15,8 @@ Instance::Instance(config::OspfConfig config, std::uint32_t router_id,
                    std::vector<InterfaceInfo> interfaces, AreaOptions options)
     : config_(std::move(config)),
       area_(router_id, config_.area, config_.lsdb_limit, options),
-      origination_(config_.prefix_cost, config_.degraded_cost) {
+      origination_(config_.prefix_cost, config_.degraded_cost, config_.announce_as) {
+  area_.type = config_.area_type;
   for (auto& info : interfaces) {
     const auto it = std::find_if(config_.interfaces.begin(), config_.interfaces.end(),
                                  [&](const auto& c) { return c.name == info.name; });
@@ -48,10 +49,11 @@ void Instance::start(Out& out) {
         fmt::format("{}{} ({}/{}, {})", where.empty() ? "" : ", ", i.info.name,
                     dotted(i.info.address), i.info.prefix_length, config::to_string(i.config.type));
   }
-  out.log(config::LogLevel::info,
-          fmt::format("ospf: router-id {}, area {}, on {}; {} prefix(es) to announce",
-                      dotted(area_.router_id), dotted(area_.id), where,
-                      origination_.announced().size()));
+  out.log(
+      config::LogLevel::info,
+      fmt::format("ospf: router-id {}, area {} ({}), on {}; {} prefix(es) to announce as {}",
+                  dotted(area_.router_id), dotted(area_.id), config::to_string(area_.type), where,
+                  origination_.announced().size(), config::to_string(origination_.announce_as())));
   for (auto& iface : area_.interfaces)
     iface.handle(InterfaceEvent::interface_up, area_, out);
   out.arm(TimerId::of(TimerKind::aging), out.now + kAgingTick);
@@ -82,28 +84,13 @@ void Instance::stop(const Stop& stop, Out& out) {
     finish_stop(out);
     return;
   }
-  // RFC 2328 §14.1: our router-LSA is flushed by setting its age to MaxAge
-  // and flooding it, which takes every prefix with it. A neighbour discards an
-  // instance that arrives within MinLSArrival of the previous one (§13 (5a)),
-  // so a flush right after a change waits for that much.
-  TimePoint at = out.now;
-  if (const auto last = origination_.router_lsa_originated()) {
-    at = std::max(out.now, *last + kMinLsArrival + std::chrono::milliseconds(50));
-  }
+  // RFC 2328 §14.1: our LSAs are flushed by setting their age to MaxAge and
+  // flooding them, at once; one that a neighbour may discard for MinLSArrival
+  // (§13 (5a)) goes again as soon as it would be taken.
   out.log(config::LogLevel::info,
-          fmt::format("ospf: stopping: flushing our router-LSA ({} prefix(es))",
+          fmt::format("ospf: stopping: flushing our router-LSA and {} prefix(es)",
                       origination_.announced().size()));
-  if (at <= out.now) {
-    flush_router_lsa(out);
-  } else {
-    flush_pending_ = true;
-    out.arm(TimerId::of(TimerKind::stop_flush), at);
-  }
-}
-
-void Instance::flush_router_lsa(Out& out) {
-  flush_pending_ = false;
-  origination_.flush(area_, area_.own_router_lsa(), out);
+  origination_.flush_all(area_, out);
 }
 
 void Instance::finish_stop(Out& out) {
@@ -115,8 +102,6 @@ void Instance::finish_stop(Out& out) {
     iface.settle(area_, out);
   }
   state_ = State::stopped;
-  flush_pending_ = false;
-  out.cancel(TimerId::of(TimerKind::stop_flush));
   out.cancel(TimerId::of(TimerKind::stop_deadline));
   out.cancel(TimerId::of(TimerKind::aging));
   out.log(config::LogLevel::info, "ospf: stopped");
@@ -144,11 +129,14 @@ void Instance::timer_expired(const TimerId& timer, Out& out) {
       age_database(out);
       out.arm(TimerId::of(TimerKind::aging), out.now + kAgingTick);
       return;
+    case TimerKind::delayed_ack:
+      if (auto* iface = area_.find_interface(timer.interface)) iface->send_delayed_ack(area_, out);
+      return;
     case TimerKind::router_lsa:
       origination_.router_lsa_timer(area_, out);
       return;
-    case TimerKind::stop_flush:
-      if (flush_pending_) flush_router_lsa(out);
+    case TimerKind::external_lsa:
+      origination_.update_externals(area_, out);
       return;
     case TimerKind::stop_deadline:
       if (state_ == State::stopping) finish_stop(out);
@@ -175,9 +163,10 @@ void Instance::neighbor_timer(const TimerId& timer, Out& out) {
       return;
     case TimerKind::hello:
     case TimerKind::wait:
+    case TimerKind::delayed_ack:
     case TimerKind::aging:
     case TimerKind::router_lsa:
-    case TimerKind::stop_flush:
+    case TimerKind::external_lsa:
     case TimerKind::stop_deadline:
       return;
   }
@@ -194,11 +183,13 @@ void Instance::route_changed(const RouteChanged& change, Out& out) {
   if (state_ != State::running) return;
   const auto announced = origination_.announced();
   const auto it = announced.find(change.prefix);
+  const bool external = origination_.announce_as() == config::OspfAnnounceAs::external;
   out.log(config::LogLevel::info,
-          fmt::format("ospf: {} {} in the router-LSA", change.prefix.to_string(),
-                      it == announced.end() ? std::string("removed")
-                                            : fmt::format("at cost {}", it->second)));
-  area_.router_lsa_stale = true;
+          fmt::format("ospf: {} {} {}", change.prefix.to_string(),
+                      it == announced.end() ? std::string("removed from")
+                                            : fmt::format("at cost {} in", it->second),
+                      external ? "its own LSA" : "the router-LSA"));
+  (external ? area_.externals_stale : area_.router_lsa_stale) = true;
 }
 
 void Instance::packet_received(const PacketReceived& received, Out& out) {
@@ -372,9 +363,15 @@ void Instance::reconfigure(const Reconfigure& next, Out& out) {
                      };
                      return position(a) < position(b);
                    });
+  for (const auto& name : plan.interfaces_retimed) {
+    for (auto& iface : area_.interfaces) {
+      if (iface.info.name == name) iface.config = config_of(name);
+    }
+  }
   if (plan.costs_changed &&
       origination_.set_costs(next.config.prefix_cost, next.config.degraded_cost)) {
     area_.router_lsa_stale = true;
+    area_.externals_stale = true;
   }
   if (plan.lsdb_limit_changed) area_.lsdb.set_limit(next.config.lsdb_limit);
   config_ = next.config;
@@ -402,16 +399,23 @@ void Instance::settle(Out& out) {
       origination_.update_network_lsa(area_, iface, out);
     }
   }
+  // An interface's state changes an NSSA LSA's forwarding address too.
+  const bool interfaces_changed = area_.router_lsa_stale;
   if (std::exchange(area_.router_lsa_stale, false) && state_ == State::running) {
     origination_.update_router_lsa(area_, out);
   }
-  if (state_ == State::stopping && !flush_pending_) {
-    // The flushed router-LSA is acknowledged by every neighbour: nothing left to wait for.
-    const LsaKey own = area_.own_router_lsa();
+  if ((std::exchange(area_.externals_stale, false) || interfaces_changed) &&
+      state_ == State::running) {
+    origination_.update_externals(area_, out);
+  }
+  if (state_ == State::stopping) {
+    // Every flushed LSA of ours is acknowledged by every neighbour: nothing left to wait for.
     bool pending = false;
     for (const auto& iface : area_.interfaces) {
-      for (const auto& [id, nbr] : iface.neighbors)
-        pending = pending || nbr.retransmission_list.count(own) > 0;
+      for (const auto& [id, nbr] : iface.neighbors) {
+        for (const auto& [key, header] : nbr.retransmission_list)
+          pending = pending || key.advertising_router == area_.router_id;
+      }
     }
     if (!pending) finish_stop(out);
   }

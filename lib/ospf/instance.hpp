@@ -1,6 +1,6 @@
 // The OSPFv2 instance of a host (RFC 2328): one area, its interfaces and
 // neighbours, the link-state database kept in step with the routers (§13),
-// and one router-LSA with a stub link per announced prefix (§12.4). It never
+// our router-LSA and one LSA per announced prefix (§12.4). It never
 // runs SPF or installs a route. Sans-IO (core/sans_io.hpp): events in,
 // actions out; OspfSession owns the sockets, timers and clock.
 //
@@ -58,7 +58,6 @@ class Instance {
   std::optional<Refusal> dispatch(Interface& iface, Neighbor& nbr, const Packet& packet, Out& out);
   void neighbor_timer(const TimerId& timer, Out& out);
   void age_database(Out& out);
-  void flush_router_lsa(Out& out);
   void finish_stop(Out& out);
   void remove_interface(const std::string& name, Out& out);
 
@@ -67,7 +66,6 @@ class Instance {
   Origination origination_;
   State state_ = State::idle;
   core::PacketCounters counters_;
-  bool flush_pending_ = false;  // stopping: our router-LSA's flush waits for MinLSArrival
 };
 
 }  // namespace anycastd::ospf

@@ -145,6 +145,8 @@ void Interface::enter_state(InterfaceState next, Area& area, Out& out) {
       // neighbor connections associated with the interface are destroyed (KillNbr)".
       out.cancel(TimerId::of(TimerKind::hello, id()));
       out.cancel(TimerId::of(TimerKind::wait, id()));
+      out.cancel(TimerId::of(TimerKind::delayed_ack, id()));
+      delayed_ack.headers.clear();
       for (auto& [router_id, nbr] : neighbors)
         nbr.handle(NeighborEvent::kill_nbr, *this, area, out);
       designated_router = 0;
@@ -238,7 +240,7 @@ void Interface::send_hello(bool with_neighbors, Area& area, Out& out) {
   // is what BIRD and FRR send and accept; we send the mask on broadcast links.
   h.network_mask = broadcast() ? info.mask() : 0;
   h.hello_interval = seconds(config.hello_interval);
-  h.options = kOptionE;
+  h.options = area.options();
   h.priority = config.priority;
   h.dead_interval = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(config.dead_interval).count());
@@ -277,9 +279,17 @@ std::optional<Refusal> Interface::receive_hello(std::uint32_t router_id, std::ui
                                                     hello.dead_interval, dead.count())};
   }
   // "The setting of the E-bit found in the Hello Packet's Options field must
-  // match this area's ExternalRoutingCapability."
-  if ((hello.options & kOptionE) == 0) {
-    return Refusal{"options_mismatch", who + ": E-bit clear (stub area?)"};
+  // match this area's ExternalRoutingCapability"; in an NSSA the N-bit must
+  // match as well (RFC 3101 §2.1), so every router agrees on the area's type.
+  const std::uint8_t mask = kOptionE | kOptionNP;
+  if ((hello.options & mask) != (area.options() & mask)) {
+    const auto area_of = [](std::uint8_t options) {
+      if (options & kOptionNP) return "an NSSA";
+      return (options & kOptionE) ? "a normal area" : "a stub area";
+    };
+    return Refusal{"options_mismatch",
+                   fmt::format("{}: options 0x{:02x} ({}), ours 0x{:02x} ({})", who, hello.options,
+                               area_of(hello.options), area.options(), area_of(area.options()))};
   }
   auto [it, created] = neighbors.try_emplace(router_id, router_id, source, out.now);
   Neighbor& nbr = it->second;
@@ -360,6 +370,41 @@ std::size_t Interface::max_payload() const {
   const std::size_t overhead =
       20 + kHeaderSize + (config.authentication.mode == config::AuthMode::md5 ? kMd5DigestSize : 0);
   return info.mtu > overhead + 64 ? info.mtu - overhead : 64;
+}
+
+void Interface::delay_ack(const std::vector<LsaHeader>& headers, Area& area, Out& out) {
+  if (headers.empty()) return;
+  const bool armed = !delayed_ack.headers.empty();
+  delayed_ack.headers.insert(delayed_ack.headers.end(), headers.begin(), headers.end());
+  const std::size_t room = (max_payload() - 4) / kLsaHeaderSize;
+  if (delayed_ack.headers.size() >= room) {
+    send_delayed_ack(area, out);
+    return;
+  }
+  // "The fixed interval between a router's delayed transmissions must be
+  // short (less than RxmtInterval) or needless retransmissions will ensue."
+  if (!armed) {
+    const Duration delay = std::min<Duration>(kAckDelay, config.retransmit_interval / 2);
+    out.arm(TimerId::of(TimerKind::delayed_ack, id()), out.now + delay);
+  }
+}
+
+void Interface::send_delayed_ack(Area& area, Out& out) {
+  out.cancel(TimerId::of(TimerKind::delayed_ack, id()));
+  const std::size_t room = (max_payload() - 4) / kLsaHeaderSize;
+  auto& pending = delayed_ack.headers;
+  for (std::size_t first = 0; first < pending.size(); first += room) {
+    LinkStateAck ack;
+    const std::size_t last = std::min(pending.size(), first + room);
+    ack.headers.assign(pending.begin() + static_cast<std::ptrdiff_t>(first),
+                       pending.begin() + static_cast<std::ptrdiff_t>(last));
+    send(flood_destination(), std::move(ack), area, out);
+  }
+  pending.clear();
+}
+
+std::uint16_t Interface::transmit_delay() const {
+  return seconds(config.transmit_delay);
 }
 
 void Interface::send(std::uint32_t to, Body body, Area& area, Out& out) {

@@ -64,6 +64,14 @@ class Interface {
   std::uint32_t flood_destination() const;
   // The largest OSPF body that fits in one IP packet on this link.
   std::size_t max_payload() const;
+  // §13.3 InfTransDelay in seconds, added to the age of each LSA sent.
+  std::uint16_t transmit_delay() const;
+  // §13.5: acknowledges `headers` with a delayed acknowledgement, bundled
+  // with others to the flooding address; it goes out within kAckDelay (or at
+  // once when a packet is full).
+  void delay_ack(const std::vector<LsaHeader>& headers, Area& area, Out& out);
+  // The delayed_ack timer fired: what waits goes out.
+  void send_delayed_ack(Area& area, Out& out);
   // Sends `body` to `to` with this interface's authentication.
   void send(std::uint32_t to, Body body, Area& area, Out& out);
   Neighbor* find_neighbor(std::uint32_t router_id);
@@ -78,6 +86,7 @@ class Interface {
   bool neighbor_change = false;    // §9.2 NeighborChange reported by a neighbour, not yet run
   bool network_lsa_stale = false;  // §12.4.2: what our network-LSA for the link says may change
   InterfaceCounters counters;
+  LinkStateAck delayed_ack;  // §13.5: waiting for the delayed_ack timer
 
  private:
   void enter_state(InterfaceState next, Area& area, Out& out);

@@ -82,7 +82,8 @@ std::optional<LsaFailure> decode_body(std::uint8_t type, BufReader r, LsaBody& o
       out = std::move(lsa);
       return std::nullopt;
     }
-    case static_cast<std::uint8_t>(LsaType::as_external): {
+    case static_cast<std::uint8_t>(LsaType::as_external):
+    case static_cast<std::uint8_t>(LsaType::nssa_external): {
       ExternalLsa lsa;
       const auto mask = r.u32();
       if (!mask || r.remaining() == 0 || r.remaining() % 12 != 0) return malformed("bad length");
@@ -335,6 +336,8 @@ std::string lsa_type_name(std::uint8_t type) {
       return "asbr_summary";
     case 5:
       return "external";
+    case 7:
+      return "nssa_external";
     default:
       return fmt::format("type-{}", type);
   }

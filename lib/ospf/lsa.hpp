@@ -35,10 +35,13 @@ enum class LsaType : std::uint8_t {
   summary_network = 3,
   summary_asbr = 4,
   as_external = 5,
+  nssa_external = 7,  // RFC 3101: the body of an AS-external-LSA
 };
 
 // Options field (RFC 2328 §A.2).
 inline constexpr std::uint8_t kOptionE = 0x02;
+// RFC 3101 §2.1: the N bit in Hellos (and DDs), the P bit in a type-7 LSA's header.
+inline constexpr std::uint8_t kOptionNP = 0x08;
 
 struct LsaHeader {
   std::uint16_t age = 0;
@@ -87,6 +90,10 @@ struct RouterLink {
   friend bool operator==(const RouterLink&, const RouterLink&) = default;
 };
 
+// RFC 2328 §A.4.2: the router-LSA's E bit, "set when the router is an AS
+// boundary router" (it originates AS-external or NSSA LSAs).
+inline constexpr std::uint8_t kRouterFlagE = 0x02;
+
 // RFC 2328 §A.4.2.
 struct RouterLsa {
   std::uint8_t flags = 0;  // V, E, B bits
@@ -118,14 +125,14 @@ struct ExternalMetric {
   friend bool operator==(const ExternalMetric&, const ExternalMetric&) = default;
 };
 
-// RFC 2328 §A.4.5: the first metric is TOS 0.
+// RFC 2328 §A.4.5: the first metric is TOS 0. Type 7 (RFC 3101) is the same.
 struct ExternalLsa {
   std::uint32_t mask = 0;
   std::vector<ExternalMetric> metrics;
   friend bool operator==(const ExternalLsa&, const ExternalLsa&) = default;
 };
 
-// Any other type (opaque LSAs of RFC 5250, type 7, ...): stored and flooded as it is.
+// Any other type (opaque LSAs of RFC 5250, ...): stored and flooded as it is.
 struct OpaqueLsa {
   std::vector<std::uint8_t> body;
   friend bool operator==(const OpaqueLsa&, const OpaqueLsa&) = default;
@@ -179,7 +186,7 @@ void set_lsa_checksum(std::vector<std::uint8_t>& lsa);
 void set_lsa_age(std::span<std::uint8_t> lsa, std::uint16_t age);
 
 std::string_view to_string(LsaError error);
-// "router", "network", "summary", "asbr_summary", "external" or "type-N".
+// "router", "network", "summary", "asbr_summary", "external", "nssa_external" or "type-N".
 std::string lsa_type_name(std::uint8_t type);
 // Dotted-quad text of a host-order IPv4 address or router ID.
 std::string dotted(std::uint32_t value);

@@ -31,13 +31,17 @@ using TimePoint = core::TimePoint;
 // The kernel's ifindex of an interface.
 using InterfaceId = unsigned;
 
-// RFC 2328 appendix C.3 defaults that the config does not expose.
-inline constexpr auto kRxmtInterval = std::chrono::seconds(5);
-inline constexpr std::uint16_t kInfTransDelay = 1;
 // RFC 2328 appendix B.
 inline constexpr auto kMinLsInterval = std::chrono::seconds(5);
 inline constexpr auto kMinLsArrival = std::chrono::seconds(1);
 inline constexpr auto kLsRefresh = std::chrono::seconds(1800);
+// A router discards an instance that comes within MinLSArrival of the one
+// before (§13 (5a)); ours that might be sends it again this long after
+// MinLSArrival, for the two packets' different delays on the way.
+inline constexpr auto kMinLsArrivalSlack = std::chrono::milliseconds(100);
+// §13.5: how long a delayed acknowledgement waits to be bundled with others
+// ("must be short (less than RxmtInterval)"); at most half the interface's RxmtInterval.
+inline constexpr auto kAckDelay = std::chrono::milliseconds(500);
 // How often the database is checked for LSAs that reached MaxAge (§14).
 inline constexpr auto kAgingTick = std::chrono::seconds(1);
 
@@ -49,8 +53,9 @@ enum class TimerKind : std::uint8_t {
   lsr_retransmit,  // neighbour: §10.9 RxmtInterval for the LS Request in flight
   lsu_retransmit,  // neighbour: §13.6 RxmtInterval for the retransmission list
   aging,           // §14: the database's MaxAge check
+  delayed_ack,     // interface: §13.5 the delayed acknowledgements go out
   router_lsa,      // §12.4: the next origination, held by MinLSInterval or due by LSRefreshTime
-  stop_flush,      // stop: the flush of our router-LSA, held by MinLSArrival
+  external_lsa,    // §12.4: the next AS-external/NSSA origination, held or due for refresh
   stop_deadline,   // stop: no more waiting for acknowledgements
 };
 

@@ -185,7 +185,7 @@ void Neighbor::clear_adjacency(const Interface& iface, Out& out) {
   last_received_dd.reset();
   last_sent_dd.reset();
   dd_all_sent = false;
-  lsu_retransmit_armed = false;
+  lsu_retransmit_at.reset();
   out.cancel(timer(TimerKind::dd_retransmit, iface));
   out.cancel(timer(TimerKind::lsr_retransmit, iface));
   out.cancel(timer(TimerKind::lsu_retransmit, iface));
@@ -220,11 +220,12 @@ void Neighbor::enter_state(NeighborState next, Interface& iface, Area& area, Out
       dd_sequence = dd_sequence == 0 ? area.next_dd_sequence() : dd_sequence + 1;
       DatabaseDescription dd;
       dd.interface_mtu = iface.info.mtu;
+      dd.options = area.options();
       dd.flags = kDdInit | kDdMore | kDdMaster;
       dd.sequence = dd_sequence;
       last_sent_dd = dd;
       resend_dd(iface, area, out);
-      out.arm(timer(TimerKind::dd_retransmit, iface), out.now + kRxmtInterval);
+      out.arm(timer(TimerKind::dd_retransmit, iface), out.now + iface.config.retransmit_interval);
       break;
     }
     case NeighborState::exchange:
@@ -264,14 +265,20 @@ void Neighbor::enter_state(NeighborState next, Interface& iface, Area& area, Out
 void Neighbor::add_to_retransmission_list(const LsaKey& key, const LsaHeader& header,
                                           const Interface& iface, Out& out) {
   retransmission_list[key] = header;
-  if (std::exchange(lsu_retransmit_armed, true)) return;
-  out.arm(timer(TimerKind::lsu_retransmit, iface), out.now + kRxmtInterval);
+  if (lsu_retransmit_at) return;
+  retransmit_by(out.now + iface.config.retransmit_interval, iface, out);
+}
+
+void Neighbor::retransmit_by(TimePoint at, const Interface& iface, Out& out) {
+  if (lsu_retransmit_at && *lsu_retransmit_at <= at) return;
+  lsu_retransmit_at = at;
+  out.arm(timer(TimerKind::lsu_retransmit, iface), at);
 }
 
 void Neighbor::dd_retransmit_timer(Interface& iface, Area& area, Out& out) {
   // RFC 2328 §10.8: the master (or ExStart) retransmits its last DD every RxmtInterval.
   resend_dd(iface, area, out);
-  out.arm(timer(TimerKind::dd_retransmit, iface), out.now + kRxmtInterval);
+  out.arm(timer(TimerKind::dd_retransmit, iface), out.now + iface.config.retransmit_interval);
 }
 
 void Neighbor::lsr_retransmit_timer(Interface& iface, Area& area, Out& out) {
@@ -288,6 +295,7 @@ void Neighbor::send_dd(Interface& iface, Area& area, Out& out) {
   // §10.8: as many LSA headers from the summary list as fit in one packet.
   DatabaseDescription dd;
   dd.interface_mtu = iface.info.mtu;
+  dd.options = area.options();
   dd.sequence = dd_sequence;
   const std::size_t room = (iface.max_payload() - 8) / kLsaHeaderSize;
   while (!summary_list.empty() && dd.headers.size() < room) {
@@ -303,7 +311,7 @@ void Neighbor::send_dd(Interface& iface, Area& area, Out& out) {
   last_sent_dd = dd;
   iface.send(address, std::move(dd), area, out);
   if (master) {
-    out.arm(timer(TimerKind::dd_retransmit, iface), out.now + kRxmtInterval);
+    out.arm(timer(TimerKind::dd_retransmit, iface), out.now + iface.config.retransmit_interval);
   } else {
     out.cancel(timer(TimerKind::dd_retransmit, iface));
   }
@@ -459,7 +467,7 @@ void Neighbor::send_lsr(Interface& iface, Area& area, Out& out) {
   }
   iface.send(address, std::move(lsr), area, out);
   // §10.9: "the LS Request packet is retransmitted at intervals of RxmtInterval".
-  out.arm(timer(TimerKind::lsr_retransmit, iface), out.now + kRxmtInterval);
+  out.arm(timer(TimerKind::lsr_retransmit, iface), out.now + iface.config.retransmit_interval);
 }
 
 void Neighbor::continue_requests(Interface& iface, Area& area, Out& out) {
@@ -496,7 +504,7 @@ void Neighbor::receive_lsr(const LinkStateRequest& lsr, Interface& iface, Area& 
     keys.push_back(key);
   }
   // "All LSAs requested are sent in Link State Update packets ... directly to the neighbor."
-  for (auto& lsu : area.updates(keys, iface.max_payload() - 4, out.now))
+  for (auto& lsu : area.updates(keys, iface, out.now))
     iface.send(address, std::move(lsu), area, out);
 }
 

@@ -66,6 +66,9 @@ class Neighbor {
   // acknowledgement; the retransmission timer runs while the list is not empty.
   void add_to_retransmission_list(const LsaKey& key, const LsaHeader& header,
                                   const Interface& iface, Out& out);
+  // The retransmission list goes out again no later than `at` (§13 (5a):
+  // the neighbour may have discarded an instance that came too soon).
+  void retransmit_by(TimePoint at, const Interface& iface, Out& out);
 
   bool bidirectional() const { return state >= NeighborState::two_way; }
   TimerId timer(TimerKind kind, const Interface& iface) const;
@@ -98,7 +101,7 @@ class Neighbor {
   std::map<LsaKey, LsaHeader> request_list;
   std::set<LsaKey> requested;  // in the LS Request packet in flight
   std::map<LsaKey, LsaHeader> retransmission_list;
-  bool lsu_retransmit_armed = false;
+  std::optional<TimePoint> lsu_retransmit_at;  // the retransmission timer, while armed
 
   std::optional<std::uint32_t> crypto_sequence;  // RFC 2328 §D.4.3
 

@@ -1,5 +1,6 @@
-// RFC 2328 §12.4: originating our router-LSA (and a network-LSA while we are
-// DR), §12.1.6 sequence numbers, §13.4 receiving our own LSAs, §14.1 flushing.
+// RFC 2328 §12.4: originating our router-LSA, one AS-external (or NSSA)
+// LSA per announced prefix, and a network-LSA while we are DR; §12.1.6
+// sequence numbers, §13.4 receiving our own LSAs, §14.1 flushing.
 #include "ospf/origination.hpp"
 
 #include <algorithm>
@@ -22,8 +23,9 @@ RouterLink link(RouterLinkType type, std::uint32_t id, std::uint32_t data, std::
 
 }  // namespace
 
-Origination::Origination(std::uint16_t prefix_cost, std::uint16_t degraded_cost)
-    : prefix_cost_(prefix_cost), degraded_cost_(degraded_cost) {}
+Origination::Origination(std::uint16_t prefix_cost, std::uint16_t degraded_cost,
+                         config::OspfAnnounceAs announce_as)
+    : prefix_cost_(prefix_cost), degraded_cost_(degraded_cost), announce_as_(announce_as) {}
 
 bool Origination::set_route(const Prefix& prefix, core::RouteAction action) {
   if (!prefix.address.is_v4()) return false;
@@ -63,17 +65,20 @@ std::map<Prefix, std::uint16_t> Origination::announced() const {
 void Origination::start(Area& area, Out& out) {
   active_ = true;
   originate_router_lsa(area, false, out);
+  update_externals(area, out);
 }
 
 void Origination::stop(Out& out) {
   active_ = false;
   router_lsa_held_ = false;
   out.cancel(TimerId::of(TimerKind::router_lsa));
+  out.cancel(TimerId::of(TimerKind::external_lsa));
 }
 
 RouterLsa Origination::build_router_lsa(const Area& area) const {
   // §12.4.1: "Router-LSAs ... describe the state of the router's interfaces to the area."
   RouterLsa lsa;
+  if (announce_as_ == config::OspfAnnounceAs::external) lsa.flags = kRouterFlagE;
   for (const auto& iface : area.interfaces) {
     const auto& info = iface.info;
     const std::uint16_t cost = iface.config.cost;
@@ -116,8 +121,10 @@ RouterLsa Origination::build_router_lsa(const Area& area) const {
       }
     }
   }
-  // The anycast prefixes: one stub link each, a /32 at prefix_cost (§12.4.1.4
-  // host routes: "Link ID the host's IP address, Link Data 0xFFFFFFFF").
+  // announce_as = "router-lsa": the anycast prefixes are one stub link each,
+  // a /32 at prefix_cost (§12.4.1.4 host routes: "Link ID the host's IP
+  // address, Link Data 0xFFFFFFFF").
+  if (announce_as_ != config::OspfAnnounceAs::router_lsa) return lsa;
   for (const auto& [prefix, action] : routes_) {
     lsa.links.push_back(link(RouterLinkType::stub, prefix.address.v4_value(),
                              prefix_mask(prefix.length), cost_of(action)));
@@ -174,7 +181,7 @@ void Origination::originate_router_lsa(Area& area, bool refresh, Out& out) {
     return;
   }
   Lsa lsa;
-  lsa.header.options = kOptionE;
+  lsa.header.options = area.options() & kOptionE;
   lsa.header.type = static_cast<std::uint8_t>(LsaType::router);
   lsa.header.ls_id = area.router_id;
   lsa.header.advertising_router = area.router_id;
@@ -217,7 +224,7 @@ void Origination::update_network_lsa(Area& area, Interface& iface, Out& out) {
   auto [it, inserted] = network_lsa_sequence_.try_emplace(iface.id(), kInitialSequenceNumber - 1);
   if (current) it->second = std::max(it->second, current->header.sequence);
   Lsa lsa;
-  lsa.header.options = kOptionE;
+  lsa.header.options = area.options() & kOptionE;
   lsa.header.type = static_cast<std::uint8_t>(LsaType::network);
   lsa.header.ls_id = iface.info.address;
   lsa.header.advertising_router = area.router_id;
@@ -235,6 +242,26 @@ void Origination::install(Area& area, Lsa lsa, Out& out) {
   area.max_age.erase(key);
   area.lsdb.install(lsa.header, std::move(bytes), out.now, true);
   flood(area, key, nullptr, nullptr, out);
+  resend_after_min_ls_arrival(area, key, out);
+}
+
+void Origination::resend_after_min_ls_arrival(Area& area, const LsaKey& key, Out& out) {
+  // §13 (5a): a neighbour discards, without acknowledging it, an instance
+  // that comes "less than MinLSArrival seconds" after the one it installed.
+  // Ours is not held back for that: it goes now, and again as soon as the
+  // neighbour takes it, rather than after RxmtInterval. The previous
+  // instance may be gone from our database (a flush, acknowledged).
+  const auto [it, first] = last_flooded_.try_emplace(key, out.now);
+  const TimePoint previous = std::exchange(it->second, out.now);
+  const TimePoint taken = previous + kMinLsArrival;
+  if (first || out.now >= taken) return;
+  for (auto& iface : area.interfaces) {
+    for (auto& [id, nbr] : iface.neighbors) {
+      if (nbr.retransmission_list.count(key)) {
+        nbr.retransmit_by(taken + kMinLsArrivalSlack, iface, out);
+      }
+    }
+  }
 }
 
 void Origination::flush(Area& area, const LsaKey& key, Out& out) {
@@ -252,6 +279,16 @@ void Origination::flush(Area& area, const LsaKey& key, Out& out) {
   area.lsdb.install(header, std::move(bytes), out.now, true);
   area.max_age.insert(key);
   flood(area, key, nullptr, nullptr, out);
+  resend_after_min_ls_arrival(area, key, out);
+}
+
+void Origination::flush_all(Area& area, Out& out) {
+  std::vector<LsaKey> ours;
+  for (const auto& [key, entry] : area.lsdb.entries()) {
+    if (entry.self_originated && entry.age(out.now) < kMaxAge) ours.push_back(key);
+  }
+  for (const auto& key : ours)
+    flush(area, key, out);
 }
 
 void Origination::self_originated_received(Area& area, const LsaKey& key, Out& out) {
@@ -269,6 +306,18 @@ void Origination::self_originated_received(Area& area, const LsaKey& key, Out& o
     originated_body_.reset();
     originate_router_lsa(area, false, out);
     return;
+  }
+  if (key.type == external_type(area) && active_) {
+    for (auto& [prefix, external] : externals_) {
+      if (external.ls_id != key.ls_id || !routes_.count(prefix)) continue;
+      // §13.4 as above; not held by MinLSInterval: the neighbours hold a copy
+      // that is not what we say, and MinLSArrival paces us already.
+      external.sequence = std::max(external.sequence, header.sequence);
+      external.body.reset();
+      external.originated.reset();
+      update_externals(area, out);
+      return;
+    }
   }
   if (key.type == static_cast<std::uint8_t>(LsaType::network) && active_) {
     for (auto& iface : area.interfaces) {
@@ -294,6 +343,141 @@ void Origination::removed(Area& area, const LsaKey& key, Out& out) {
   router_lsa_sequence_ = kInitialSequenceNumber - 1;
   originated_body_.reset();
   originate_router_lsa(area, false, out);
+}
+
+std::uint8_t Origination::external_type(const Area& area) const {
+  // RFC 3101: in an NSSA, external routes are imported as type-7 LSAs.
+  return static_cast<std::uint8_t>(area.type == config::OspfAreaType::nssa ? LsaType::nssa_external
+                                                                           : LsaType::as_external);
+}
+
+Origination::External& Origination::external_of(const Prefix& prefix, Out& out) {
+  if (const auto it = externals_.find(prefix); it != externals_.end()) return it->second;
+  // RFC 2328 appendix E: the LS ID is the network's address; when another of
+  // our prefixes has it already (same address, another length), the one
+  // added later takes the address with its host bits set.
+  const std::uint32_t mask = prefix_mask(prefix.length);
+  const std::uint32_t network = prefix.address.v4_value() & mask;
+  const auto taken = [&](std::uint32_t id) {
+    return std::any_of(externals_.begin(), externals_.end(),
+                       [&](const auto& entry) { return entry.second.ls_id == id; });
+  };
+  External external;
+  if (!taken(network)) {
+    external.ls_id = network;
+  } else if (!taken(network | ~mask)) {
+    external.ls_id = network | ~mask;
+  } else {
+    out.log(config::LogLevel::warn,
+            fmt::format("ospf: {} cannot be announced: its LS IDs {} and {} are taken by other "
+                        "prefixes (RFC 2328 appendix E)",
+                        prefix.to_string(), dotted(network), dotted(network | ~mask)));
+  }
+  return externals_.emplace(prefix, external).first->second;
+}
+
+ExternalLsa Origination::build_external(const Area& area, const Prefix& prefix,
+                                        core::RouteAction action) const {
+  // §12.4.4 / appendix A.4.5: a type 1 metric (E bit clear), so routers add
+  // their distance to us as they do for a stub link; no forwarding address
+  // in a type-5 LSA (traffic comes to us, the ASBR). RFC 3101: a type-7 LSA
+  // to be translated (P bit) carries one of our interface addresses.
+  ExternalMetric metric;
+  metric.metric = cost_of(action);
+  if (external_type(area) == static_cast<std::uint8_t>(LsaType::nssa_external)) {
+    for (const auto& iface : area.interfaces) {
+      if (iface.state == InterfaceState::down) continue;
+      metric.forwarding_address = iface.info.address;
+      break;
+    }
+  }
+  return ExternalLsa{prefix_mask(prefix.length), {metric}};
+}
+
+void Origination::update_externals(Area& area, Out& out) {
+  if (!active_ || announce_as_ != config::OspfAnnounceAs::external) return;
+  for (const auto& [prefix, action] : routes_)
+    external_of(prefix, out);
+  std::optional<TimePoint> next;
+  const auto soonest = [&](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  for (auto& [prefix, external] : externals_) {
+    if (!external.ls_id) continue;
+    const LsaKey key{external_type(area), *external.ls_id, area.router_id};
+    const LsdbEntry* current = area.lsdb.find(key);
+    const bool live = current && current->age(out.now) < kMaxAge;
+    const auto route = routes_.find(prefix);
+    if (route == routes_.end()) {
+      // §14.1: "the router can flush its AS-external-LSA from the routing
+      // domain via premature aging": at once, the flush being no new instance.
+      if (live) flush(area, key, out);
+      continue;
+    }
+    ExternalLsa body = build_external(area, prefix, route->second);
+    if (live && external.originated && external.body == body &&
+        out.now < *external.originated + kLsRefresh) {
+      soonest(*external.originated + kLsRefresh);
+      continue;
+    }
+    // §12.4: "any two instances of the same LSA may not be originated within
+    // the period MinLSInterval".
+    if (external.originated && out.now < *external.originated + kMinLsInterval) {
+      soonest(*external.originated + kMinLsInterval);
+      continue;
+    }
+    originate_external(area, key, external, std::move(body), out);
+    soonest(out.now + kLsRefresh);
+  }
+  if (next) {
+    out.arm(TimerId::of(TimerKind::external_lsa), *next);
+  } else {
+    out.cancel(TimerId::of(TimerKind::external_lsa));
+  }
+}
+
+void Origination::originate_external(Area& area, const LsaKey& key, External& external,
+                                     ExternalLsa body, Out& out) {
+  if (const LsdbEntry* current = area.lsdb.find(key)) {
+    external.sequence = std::max(external.sequence, current->header.sequence);
+  }
+  Lsa lsa;
+  const bool nssa = key.type == static_cast<std::uint8_t>(LsaType::nssa_external);
+  lsa.header.options = nssa ? kOptionNP : kOptionE;
+  lsa.header.type = key.type;
+  lsa.header.ls_id = key.ls_id;
+  lsa.header.advertising_router = key.advertising_router;
+  lsa.header.sequence = ++external.sequence;
+  lsa.body = body;
+  external.body = std::move(body);
+  external.originated = out.now;
+  out.log(config::LogLevel::debug,
+          fmt::format("ospf: originating {}-LSA {} seq 0x{:08x} metric {}", lsa_type_name(key.type),
+                      dotted(key.ls_id), static_cast<std::uint32_t>(lsa.header.sequence),
+                      external.body->metrics.front().metric));
+  install(area, std::move(lsa), out);
+}
+
+std::vector<Announcement> Origination::announcements(const Area& area) const {
+  std::vector<Announcement> out;
+  for (const auto& [prefix, action] : routes_) {
+    Announcement a{prefix, cost_of(action), 0, 0, std::nullopt};
+    LsaKey key;
+    if (announce_as_ == config::OspfAnnounceAs::router_lsa) {
+      key = area.own_router_lsa();
+    } else if (const auto it = externals_.find(prefix);
+               it != externals_.end() && it->second.ls_id) {
+      key = {external_type(area), *it->second.ls_id, area.router_id};
+    }
+    if (key.type) {
+      a.lsa_type = key.type;
+      a.ls_id = key.ls_id;
+      const LsdbEntry* entry = area.lsdb.find(key);
+      if (entry && entry->header.age < kMaxAge) a.sequence = entry->header.sequence;
+    }
+    out.push_back(a);
+  }
+  return out;
 }
 
 }  // namespace anycastd::ospf

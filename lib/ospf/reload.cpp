@@ -26,7 +26,8 @@ bool transport_changed(const config::OspfInterfaceConfig& a, const config::OspfI
 
 ReloadPlan plan_reload(const config::OspfConfig& old, const config::OspfConfig& next) {
   ReloadPlan plan;
-  plan.replace = old.area != next.area;
+  plan.replace = old.area != next.area || old.area_type != next.area_type ||
+                 old.announce_as != next.announce_as;
   for (const auto& iface : next.interfaces) {
     const auto* before = find(old, iface.name);
     if (!before) {
@@ -35,6 +36,8 @@ ReloadPlan plan_reload(const config::OspfConfig& old, const config::OspfConfig& 
       plan.interfaces_restarted.push_back(iface.name);
     } else if (before->cost != iface.cost) {
       plan.interfaces_cost_changed.push_back(iface.name);
+    } else if (*before != iface) {
+      plan.interfaces_retimed.push_back(iface.name);
     }
   }
   for (const auto& iface : old.interfaces) {

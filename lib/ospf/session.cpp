@@ -335,6 +335,8 @@ nlohmann::json OspfSession::status() const {
   nlohmann::json out = {{"running", instance_ && instance_->running()},
                         {"router_id", dotted(router_id_)},
                         {"area", dotted(config_.area)},
+                        {"area_type", config::to_string(config_.area_type)},
+                        {"announce_as", config::to_string(config_.announce_as)},
                         {"interfaces", nlohmann::json::array()},
                         {"neighbors", nlohmann::json::array()}};
   if (!instance_) return out;
@@ -372,7 +374,8 @@ nlohmann::json OspfSession::status() const {
   }
   const auto& lsdb = instance_->area().lsdb;
   nlohmann::json counts = {{"router", 0},       {"network", 0},  {"summary", 0},
-                           {"asbr_summary", 0}, {"external", 0}, {"other", 0}};
+                           {"asbr_summary", 0}, {"external", 0}, {"nssa_external", 0},
+                           {"other", 0}};
   for (const auto& [type, count] : lsdb.counts()) {
     const std::string name = lsa_type_name(type);
     if (counts.contains(name)) {
@@ -393,8 +396,16 @@ nlohmann::json OspfSession::status() const {
         std::chrono::duration_cast<std::chrono::duration<double>>(now - *at).count();
   }
   nlohmann::json announced = nlohmann::json::array();
-  for (const auto& [prefix, cost] : origination.announced())
-    announced.push_back({{"prefix", prefix.to_string()}, {"cost", cost}});
+  for (const auto& a : origination.announcements(instance_->area())) {
+    nlohmann::json entry = {{"prefix", a.prefix.to_string()},
+                            {"cost", a.cost},
+                            {"lsa", a.lsa_type ? lsa_type_name(a.lsa_type) : "none"},
+                            {"ls_id", dotted(a.ls_id)}};
+    if (a.sequence) {
+      entry["seq"] = fmt::format("0x{:08x}", static_cast<std::uint32_t>(*a.sequence));
+    }
+    announced.push_back(std::move(entry));
+  }
   out["announced"] = announced;
   return out;
 }

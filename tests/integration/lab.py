@@ -707,9 +707,11 @@ class FrrOspf(FrrDaemons):
 
 
 def frr_ospfd_conf(interfaces, hello=1, dead=4, network_type=None, md5_key=None,
-                   router_id="198.18.0.1", networks=("198.18.0.0/15",), extra=""):
-    """ospfd.conf: area 0 on `networks`, hello/dead `hello`/`dead` s on each
-    of `interfaces`, optional point-to-point type and keyed MD5 (key 1)."""
+                   router_id="198.18.0.1", networks=("198.18.0.0/15",), extra="", area="0",
+                   area_type=None):
+    """ospfd.conf: `area` (a "stub" or "nssa" one with `area_type`) on
+    `networks`, hello/dead `hello`/`dead` s on each of `interfaces`, optional
+    point-to-point type and keyed MD5 (key 1)."""
     lines = []
     for ifname in interfaces:
         lines += [f"interface {ifname}", f" ip ospf hello-interval {hello}",
@@ -721,7 +723,9 @@ def frr_ospfd_conf(interfaces, hello=1, dead=4, network_type=None, md5_key=None,
                       f" ip ospf message-digest-key 1 md5 {md5_key}"]
         lines.append("!")
     lines += ["router ospf", f" ospf router-id {router_id}"]
-    lines += [f" network {n} area 0" for n in networks]
+    lines += [f" network {n} area {area}" for n in networks]
+    if area_type:
+        lines.append(f" area {area} {area_type}")
     if extra:
         lines.append(extra)
     return "\n".join(lines + ["!", ""])
@@ -731,7 +735,7 @@ class BirdOspf:
     """BIRD 2 as an OSPF router exporting what it learns to the kernel."""
 
     def __init__(self, ns, workdir, router_id, interfaces, hello=1, dead=4, ptp=False,
-                 md5_key=None, bfd=None):
+                 md5_key=None, area="0", area_type=None, bfd=None):
         """`bfd`: None, or the options of BIRD's `protocol bfd` interface block
         (e.g. 'authentication keyed sha1; password "x" { id 1; };' or ""),
         with `bfd yes` on the OSPF interfaces."""
@@ -753,10 +757,11 @@ class BirdOspf:
         self.conf.write_text(f"""router id {router_id};
 log "{self.log}" all;
 protocol device {{ scan time 1; }}
-protocol kernel {{ ipv4 {{ import none; export filter {{ if source = RTS_OSPF then accept; reject; }}; }}; }}
+protocol kernel {{ ipv4 {{ import none; export filter {{
+  if source ~ [RTS_OSPF, RTS_OSPF_EXT1, RTS_OSPF_EXT2] then accept; reject; }}; }}; }}
 {bfd_protocol}protocol ospf v2 ospf1 {{
   ipv4 {{ import all; export none; }};
-  area 0 {{ {iface} }};
+  area {area} {{ {f"{area_type};" if area_type else ""} {iface} }};
 }}
 """)
 

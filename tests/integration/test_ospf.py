@@ -10,6 +10,7 @@ server that answered.
 Hello 1 s, dead 4 s. Every namespace is deleted at the end (the `namespaces`
 fixture), and every process in it killed."""
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -24,7 +25,8 @@ PREFIX = f"{ANYCAST}/32"
 ROUTER_ID = "198.18.0.1"
 
 
-def server_config(name, address, ifname, prefix_cost, link_type="broadcast", md5=None):
+def server_config(name, address, ifname, prefix_cost, link_type="broadcast", md5=None,
+                  area="0.0.0.0", area_type="normal"):
     auth = f'\n  authentication = {{ mode = "md5", key_id = 1, key = "{md5}" }}' if md5 else ""
     return f"""
 [daemon]
@@ -46,7 +48,8 @@ fall = 2
   name = "test.home."
 
 [ospf]
-area = "0.0.0.0"
+area = "{area}"
+area_type = "{area_type}"
 prefix_cost = {prefix_cost}
 
   [[ospf.interface]]
@@ -60,7 +63,7 @@ prefix_cost = {prefix_cost}
 class Lab:
     """The router, two servers and a client."""
 
-    def __init__(self, namespaces, workdir, link_type="broadcast", md5=None):
+    def __init__(self, namespaces, workdir, link_type="broadcast", md5=None, area_type="normal"):
         self.workdir = Path(workdir)
         self.r = namespaces("r")
         self.client = namespaces("c")
@@ -73,6 +76,8 @@ class Lab:
         self.client.exec("ip", "route", "add", "198.19.224.0/24", "via", "198.18.9.1")
         lab.enable_forwarding(self.r)
         self.link_type = link_type
+        self.area_type = area_type
+        self.area = "0.0.0.0" if area_type == "normal" else "0.0.0.1"
         self.unbound = {}
         self.anycastd = {}
         for cost, (name, ns) in zip((1, 5), self.servers.items()):
@@ -81,7 +86,7 @@ class Lab:
             d.chmod(0o755)
             self.unbound[name] = lab.Unbound(ns, ANYCAST, d)
             self.anycastd[name] = lab.Anycastd(ns, d, server_config(
-                name, self.addresses[name], "eth1", cost, link_type, md5))
+                name, self.addresses[name], "eth1", cost, link_type, md5, self.area, area_type))
         self.router = None
 
     def start_servers(self):
@@ -130,14 +135,17 @@ def make_lab(namespaces, workdir):
 
 def frr(lb, md5=None):
     network_type = "point-to-point" if lb.link_type == "point-to-point" else None
+    area_type = None if lb.area_type == "normal" else lb.area_type
     lb.router = lab.FrrOspf(lb.r, lb.workdir, lab.frr_ospfd_conf(
-        ["r-s1", "r-s2"], network_type=network_type, md5_key=md5, router_id=ROUTER_ID)).start()
+        ["r-s1", "r-s2"], network_type=network_type, md5_key=md5, router_id=ROUTER_ID,
+        area=lb.area, area_type=area_type)).start()
     return lb.router
 
 
 def bird(lb):
     lb.router = lab.BirdOspf(lb.r, lb.workdir, ROUTER_ID, "r-s*",
-                             ptp=lb.link_type == "point-to-point").start()
+                             ptp=lb.link_type == "point-to-point", area=lb.area,
+                             area_type=None if lb.area_type == "normal" else lb.area_type).start()
     return lb.router
 
 
@@ -346,3 +354,107 @@ def test_bad_packets_each_move_exactly_their_counter(make_lab):
     packets = next(line for line in lines if line.startswith("ospf: dropped 12 of "))
     assert "auth_wrong_type 1" in packets and "wrong_area 1" in packets
     assert "bad_checksum 1" in next(line for line in lines if "dropped" in line and "LSAs" in line)
+
+
+# ---- issue 13: faults right after convergence; stub areas and NSSAs ----
+
+UPSTREAMS = {"frr": frr, "bird": bird}
+
+
+def converge(lb, upstream):
+    """Starts the router and both servers; returns once the router's kernel
+    routes the anycast prefix via s1 and the client gets s1's answer."""
+    UPSTREAMS[upstream](lb)
+    lb.start_servers()
+    wait_until(lambda: lb.kernel_via() == lb.addresses["s1"], 40, 0.05,
+               what="the router's kernel route via s1")
+    wait_until(lambda: lb.answer() == "s1", 10, 0.05, what="s1 to answer the client")
+    return time.monotonic()
+
+
+def failover(lb, converged):
+    """Kills s1's DNS at once and returns how long the client took to get
+    s2's answer, after checking the fault came within 2 s of convergence."""
+    lb.unbound["s1"].kill()
+    t0 = time.monotonic()
+    assert t0 - converged < 2, "the fault must come within 2 s of convergence"
+    wait_until(lambda: lb.answer() == "s2", 15, 0.05, what="failover to s2")
+    return time.monotonic() - t0
+
+
+# The router's own delay after the withdrawal reaches it: FRR recomputes an
+# external route at once (incremental); BIRD at its next `tick` (1 s).
+ROUTER_DELAY = {"frr": 0.0, "bird": 1.0}
+# fall 2 x interval 200 ms, then the withdrawal (spec: within 0.5 s), plus
+# the client's polling and a loaded 2-core machine. MinLSInterval (5 s) is
+# what issue 13 was about; these stay clearly below it.
+DETECT = 2 * 0.2
+MARGIN = 0.8
+
+
+@pytest.mark.parametrize("upstream", ["frr", "bird"])
+def test_normal_area_kill_recovery_and_sigterm_right_after_convergence(make_lab, upstream):
+    lb = make_lab()
+    converged = converge(lb, upstream)
+    status = lb.ospf_status("s1")
+    assert status["area_type"] == "normal" and status["announce_as"] == "external"
+    assert status["announced"][0]["lsa"] == "external"
+    assert status["announced"][0]["ls_id"] == ANYCAST
+    text = lb.anycastd["s1"].ctl("status").stdout
+    assert f"ospf: {PREFIX} cost 1 in type-5 LSA {ANYCAST}" in text
+    took = failover(lb, converged)
+    assert took <= DETECT + 0.5 + ROUTER_DELAY[upstream] + MARGIN, took
+    # Recovery right away: rise 2, and the new instance of s1's LSA waits
+    # until MinLSInterval after its first one (DESIGN.md), so within 5 s
+    # of that plus detection.
+    wait_until(lambda: lb.kernel_via() == lb.addresses["s2"], 5, 0.05, what="the route via s2")
+    lb.unbound["s1"].start(wait=False)
+    t0 = time.monotonic()
+    wait_until(lambda: lb.answer() == "s1", 15, 0.05, what="s1 to answer again")
+    back = time.monotonic() - t0
+    assert back <= 5 + DETECT + ROUTER_DELAY[upstream] + MARGIN + 1, back
+    # SIGTERM within 2 s of that convergence: the router has the withdrawal
+    # within 0.5 s (here: its kernel route moves to s2). Not within the
+    # router's MinLSArrival (1 s) of the re-announcement: it would discard
+    # the flush, which would take until our resend at MinLSArrival + 0.1 s.
+    wait_until(lambda: lb.kernel_via() == lb.addresses["s1"], 5, 0.05, what="the route via s1")
+    converged = time.monotonic()
+    time.sleep(1.2)
+    proc = lb.anycastd["s1"].proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    t0 = time.monotonic()
+    assert t0 - converged < 2
+    wait_until(lambda: lb.kernel_via() == lb.addresses["s2"], 10, 0.02,
+               what="the router's route to move to s2 after SIGTERM")
+    gone = time.monotonic() - t0
+    print(f"{upstream}: failover {took:.2f} s, recovery {back:.2f} s, SIGTERM {gone:.2f} s")
+    assert gone <= 0.5 + ROUTER_DELAY[upstream] + MARGIN, gone
+    assert proc.wait(5) == 0
+    assert "flushing external-LSA" in lb.anycastd["s1"].log_text()
+
+
+@pytest.mark.parametrize("upstream", ["frr", "bird"])
+@pytest.mark.parametrize("area_type", ["stub", "nssa"])
+def test_stub_and_nssa_areas_converge_and_fail_over(make_lab, upstream, area_type):
+    lb = make_lab(area_type=area_type)
+    converged = converge(lb, upstream)
+    status = lb.ospf_status("s1")
+    assert status["area"] == "0.0.0.1" and status["area_type"] == area_type
+    announced = status["announced"][0]
+    text = lb.anycastd["s1"].ctl("status").stdout
+    assert f"ospf: area 0.0.0.1 ({area_type})" in text
+    took = failover(lb, converged)
+    print(f"{upstream} {area_type}: failover {took:.2f} s")
+    if area_type == "nssa":
+        # A type-7 LSA of its own, flushed at once.
+        assert announced["lsa"] == "nssa_external", announced
+        assert f"ospf: {PREFIX} cost 1 in type-7 LSA {ANYCAST}" in text
+        assert took <= DETECT + 0.5 + ROUTER_DELAY[upstream] + MARGIN, took
+    else:
+        # No external LSAs in a stub area: a stub link of the router-LSA,
+        # which may wait for MinLSInterval after the adjacency's change.
+        assert announced["lsa"] == "router", announced
+        assert f"ospf: {PREFIX} cost 1 in a stub link of the router-LSA" in text
+        assert took <= 5 + DETECT + ROUTER_DELAY[upstream] + MARGIN + 1, took
+    lb.unbound["s1"].start(wait=False)
+    wait_until(lambda: lb.answer() == "s1", 15, 0.1, what="s1 to answer again")

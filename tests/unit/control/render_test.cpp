@@ -106,6 +106,32 @@ TEST(RenderStatus, OspfAndBgpDetails) {
             "ospf: LSDB 4 LSAs (limit 100000), our router-LSA 0x80000003\n");
 }
 
+TEST(RenderStatus, OspfAreaTypeAndTheLsaThatCarriesEachPrefix) {
+  const auto status = json::parse(R"({"version":"0.1.0","protocols":{
+    "ospf":{"area":"0.0.0.1","area_type":"nssa","announce_as":"external",
+            "announced":[{"prefix":"198.19.224.2/32","cost":1,"lsa":"nssa_external",
+                          "ls_id":"198.19.224.2","seq":"0x80000002"},
+                         {"prefix":"198.19.224.3/32","cost":1000,"lsa":"nssa_external",
+                          "ls_id":"198.19.224.3"}]},
+    "rip":{"announced":[{"prefix":"198.19.224.2/32","metric":1}]}}})");
+  EXPECT_EQ(render_status(status),
+            "anycastd 0.1.0\n"
+            "no services configured\n"
+            "ospf: area 0.0.0.1 (nssa), prefixes as external\n"
+            "ospf: 198.19.224.2/32 cost 1 in type-7 LSA 198.19.224.2 seq 0x80000002\n"
+            "ospf: 198.19.224.3/32 cost 1000 in type-7 LSA 198.19.224.3, held by MinLSInterval\n"
+            "rip: enabled\n");
+  const auto stub = json::parse(R"({"version":"0.1.0","protocols":{
+    "ospf":{"area":"0.0.0.1","area_type":"stub","announce_as":"router-lsa",
+            "announced":[{"prefix":"198.19.224.2/32","cost":1,"lsa":"router",
+                          "ls_id":"198.18.1.2","seq":"0x80000004"}]}}})");
+  EXPECT_EQ(render_status(stub),
+            "anycastd 0.1.0\n"
+            "no services configured\n"
+            "ospf: area 0.0.0.1 (stub), prefixes as router-lsa\n"
+            "ospf: 198.19.224.2/32 cost 1 in a stub link of the router-LSA seq 0x80000004\n");
+}
+
 TEST(RenderStatus, NonZeroDropsByReason) {
   const auto status = json::parse(R"({"version":"0.1.0","protocols":{
     "rip":{"received":12,"accepted":9,"dropped":{"bad_version":1,"not_on_link":2,"own_packet":0},

@@ -19,13 +19,42 @@ constexpr std::uint32_t kUs = 0xc6120102;       // 198.18.1.2
 constexpr std::uint32_t kPeer = 0xc6120109;     // 198.18.1.9: higher, so the peer is master
 constexpr std::uint32_t kLowPeer = 0xc6120101;  // 198.18.1.1: lower, so we are master
 const Prefix kDns = *Prefix::parse("198.19.224.2/32");
+const Prefix kNtp = *Prefix::parse("198.19.224.3/32");
+constexpr std::uint32_t kDnsId = 0xc613e002;  // the LS ID of kDns's own LSA
+constexpr std::uint32_t kNtpId = 0xc613e003;
 const TimePoint t0 = TimePoint{} + 1000s;
 
 using testing::FakeTimers;
 using testing::has;
 using testing::sent;
 
+// The headers of the LSAs in the LS Updates a step sent.
+std::vector<LsaHeader> flooded(const std::vector<Action>& actions) {
+  std::vector<LsaHeader> out;
+  for (const auto& p : sent(actions, PacketType::ls_update)) {
+    for (const auto& bytes : std::get<LinkStateUpdate>(p.body).lsas)
+      out.push_back(std::get<LsaHeader>(decode_lsa_header(bytes)));
+  }
+  return out;
+}
+
+// Whether a step flooded LSA `key` at MaxAge (a flush, RFC 2328 §14.1) or
+// as a live instance.
+bool flushed(const std::vector<Action>& actions, const LsaKey& key) {
+  for (const auto& h : flooded(actions)) {
+    if (LsaKey::of(h) == key && h.age == kMaxAge) return true;
+  }
+  return false;
+}
+bool originated(const std::vector<Action>& actions, const LsaKey& key) {
+  for (const auto& h : flooded(actions)) {
+    if (LsaKey::of(h) == key && h.age < kMaxAge) return true;
+  }
+  return false;
+}
+
 constexpr InterfaceId kEth1 = 2;
+constexpr auto kRxmtInterval = 5s;  // the config's default RxmtInterval
 
 Lsa router_lsa(std::uint32_t rid, std::int32_t seq, std::vector<RouterLink> links = {}) {
   Lsa lsa;
@@ -38,7 +67,9 @@ class OspfInstanceTest : public ::testing::Test {
  protected:
   void make(config::OspfInterfaceType type = config::OspfInterfaceType::point_to_point,
             std::uint8_t priority = 0, std::size_t lsdb_limit = 100000) {
-    config.area = 0;
+    config.area = area_type == config::OspfAreaType::normal ? 0 : 1;
+    config.area_type = area_type;
+    config.announce_as = announce_as;
     config.lsdb_limit = static_cast<std::uint32_t>(lsdb_limit);
     config::OspfInterfaceConfig iface;
     iface.name = "eth1";
@@ -76,7 +107,7 @@ class OspfInstanceTest : public ::testing::Test {
                            const config::AuthConfig& auth = config::AuthConfig{}) {
     Packet p;
     p.router_id = rid;
-    p.area_id = area;
+    p.area_id = area ? area : config.area;
     p.body = std::move(body);
     PacketReceived e{kEth1, source ? source : (rid == kPeer ? 0xc6120109u : rid), kAllSpfRouters,
                      encode(p, Authenticator{auth, 1})};
@@ -131,8 +162,9 @@ class OspfInstanceTest : public ::testing::Test {
     const auto& reply = std::get<DatabaseDescription>(dds[0].body);
     EXPECT_EQ(reply.sequence, 7000u);
     EXPECT_EQ(reply.flags & kDdMaster, 0);
-    ASSERT_EQ(reply.headers.size(), 1u);  // our router-LSA
-    EXPECT_EQ(reply.headers[0].advertising_router, kUs);
+    ASSERT_GE(reply.headers.size(), 1u);  // our router-LSA, and our prefixes' LSAs
+    for (const auto& h : reply.headers)
+      EXPECT_EQ(h.advertising_router, kUs);
     // The master's summary: its router-LSA, M clear.
     peer_lsa =
         encode_lsa(router_lsa(kPeer, kInitialSequenceNumber + 4, {{kUs, 0xc6120109u, 1, 10, {}}}));
@@ -148,11 +180,24 @@ class OspfInstanceTest : public ::testing::Test {
               (std::vector<LsaKey>{{1, kPeer, kPeer}}));
     out = from(kPeer, LinkStateUpdate{{peer_lsa}});
     EXPECT_EQ(neighbor(kPeer)->state, NeighborState::full);
-    auto acks = sent(out, PacketType::ls_ack);
+    // §13.5: a delayed acknowledgement, within kAckDelay.
+    EXPECT_TRUE(sent(out, PacketType::ls_ack).empty());
+    auto acks = sent(advance(now + kAckDelay), PacketType::ls_ack);
     ASSERT_EQ(acks.size(), 1u);
     EXPECT_EQ(std::get<LinkStateAck>(acks[0].body).headers.size(), 1u);
   }
 
+  // Full at t0, then 10 s later (MinLSInterval since any origination), the
+  // peer's Hello kept up.
+  void full_and_quiet() {
+    bring_up_full();
+    advance(t0 + 10s);
+    from(kPeer, hello(true));
+  }
+
+  // What the tests before issue 13 assume; make() takes them.
+  config::OspfAreaType area_type = config::OspfAreaType::normal;
+  config::OspfAnnounceAs announce_as = config::OspfAnnounceAs::router_lsa;
   config::OspfConfig config;
   std::optional<Instance> instance;
   TimePoint now = t0;
@@ -333,7 +378,7 @@ TEST_F(OspfInstanceTest, NewerLsaIsInstalledAndAcknowledgedOlderAnsweredWithOurs
   now += 2s;
   const auto newer = encode_lsa(router_lsa(kPeer, kInitialSequenceNumber + 5));
   auto out = from(kPeer, LinkStateUpdate{{newer}});
-  EXPECT_EQ(sent(out, PacketType::ls_ack).size(), 1u);
+  EXPECT_EQ(sent(advance(now + kAckDelay), PacketType::ls_ack).size(), 1u);
   EXPECT_EQ(lsdb().find({1, kPeer, kPeer})->header.sequence, kInitialSequenceNumber + 5);
   // An older one gets our copy back (§13 step 8).
   now += 2s;
@@ -344,7 +389,7 @@ TEST_F(OspfInstanceTest, NewerLsaIsInstalledAndAcknowledgedOlderAnsweredWithOurs
   Lsa opaque{{0, 0, 10, 0x01000001u, kPeer, kInitialSequenceNumber, 0, 0}, OpaqueLsa{{1, 2, 3, 4}}};
   out = from(kPeer, LinkStateUpdate{{encode_lsa(opaque)}});
   EXPECT_NE(lsdb().find({10, 0x01000001u, kPeer}), nullptr);
-  EXPECT_EQ(sent(out, PacketType::ls_ack).size(), 1u);
+  EXPECT_EQ(sent(advance(now + kAckDelay), PacketType::ls_ack).size(), 1u);
 }
 
 TEST_F(OspfInstanceTest, OurOldRouterLsaComesBackAndWeGoPastIt) {
@@ -385,7 +430,7 @@ TEST_F(OspfInstanceTest, LsdbLimitRefusesNewLsasButAcknowledgesThem) {
   EXPECT_EQ(lsdb().size(), 3u);
   EXPECT_EQ(lsdb().overflows(), 4u);
   EXPECT_EQ(instance->area().lsa_dropped.at("lsdb_full"), 4u);
-  auto acks = sent(out, PacketType::ls_ack);
+  auto acks = sent(advance(now + kAckDelay), PacketType::ls_ack);
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(std::get<LinkStateAck>(acks[0].body).headers.size(), 5u);
 }
@@ -504,17 +549,22 @@ TEST_F(OspfInstanceTest, StopFlushesRouterLsaAndSaysGoodbye) {
   EXPECT_TRUE(std::get<Hello>(hellos[0].body).neighbors.empty());
 }
 
-TEST_F(OspfInstanceTest, StopRightAfterAChangeWaitsMinLsArrivalThenGivesUpAtTheDeadline) {
+TEST_F(OspfInstanceTest, StopRightAfterAChangeFlushesAtOnceResendsAfterMinLsArrivalThenGivesUp) {
   make();
   bring_up_full();
   advance(t0 + 30s);
   from(kPeer, hello(true));
+  const TimePoint change = now;
   feed(RouteChanged{kDns, core::RouteAction::announce});
   const TimePoint stop = now + 200ms;
   now = stop;
+  // The flush goes at once; the peer may discard it for MinLSArrival (§13
+  // (5a)), so it goes again as soon as the peer would take it.
   auto out = feed(Stop{now + 1s, now + 1500ms});
+  EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
+  out = advance(change + kMinLsArrival + kMinLsArrivalSlack - 1ms);
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
-  out = advance(stop + 900ms);
+  out = advance(change + kMinLsArrival + kMinLsArrivalSlack);
   EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
   // No acknowledgement: stopped anyway at the deadline the stop brought, not before.
   out = advance(stop + 1499ms);
@@ -663,6 +713,284 @@ TEST_F(OspfInstanceTest, ReloadAddsAndRemovesInterfaces) {
   EXPECT_TRUE(timers.at(TimerId::of(TimerKind::hello, kEth3)));
   // The router-LSA describes eth3's subnet, not eth1's.
   EXPECT_EQ(our_router_lsa()->links.at(0).id, 0xc6120400u);
+}
+
+// ---- issue 13: one LSA per prefix; a withdrawal never waits ----
+
+TEST_F(OspfInstanceTest, ExternalWithdrawalOneSecondAfterAnAdjacencyChangeGoesOutAtOnce) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  bring_up_full();  // the adjacency reached Full at t0: a new router-LSA is due
+  const LsaKey dns{5, kDnsId, kUs};
+  const auto* lsa = lsdb().find(dns);
+  ASSERT_NE(lsa, nullptr);
+  const auto external = std::get<ExternalLsa>(std::get<Lsa>(decode_lsa(lsa->bytes)).body);
+  EXPECT_EQ(external.mask, 0xffffffffu);
+  EXPECT_FALSE(external.metrics.at(0).type2);  // type 1: routers add their distance to us
+  EXPECT_EQ(external.metrics.at(0).metric, 1u);
+  EXPECT_EQ(external.metrics.at(0).forwarding_address, 0u);
+  EXPECT_EQ(our_router_lsa()->flags, kRouterFlagE);
+  EXPECT_EQ(our_router_lsa()->links.size(), 1u);  // the p2p subnet; no stub link for the prefix
+  const auto router_seq = sequence();
+  now = t0 + 1s;
+  auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_TRUE(flushed(out, dns));
+  EXPECT_EQ(sequence(), router_seq);  // the router-LSA is not what carries it
+  // Its own Full change still waits for MinLSInterval.
+  EXPECT_FALSE(originated(out, instance->area().own_router_lsa()));
+}
+
+TEST_F(OspfInstanceTest, ExternalTwoWithdrawalsOneSecondApartEachGoOutAtOnce) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  feed(RouteChanged{kNtp, core::RouteAction::announce});
+  full_and_quiet();
+  auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_TRUE(flushed(out, {5, kDnsId, kUs}));
+  EXPECT_FALSE(flushed(out, {5, kNtpId, kUs}));
+  now += 1s;
+  out = feed(RouteChanged{kNtp, core::RouteAction::withdraw});
+  EXPECT_TRUE(flushed(out, {5, kNtpId, kUs}));
+}
+
+TEST_F(OspfInstanceTest, ExternalFlapInsideMinLsIntervalWithdrawsAtOnceAndHoldsTheReannouncement) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  full_and_quiet();
+  const LsaKey dns{5, kDnsId, kUs};
+  const TimePoint up = now;
+  auto out = feed(RouteChanged{kDns, core::RouteAction::announce});
+  ASSERT_TRUE(originated(out, dns));
+  const auto first = lsdb().find(dns)->header.sequence;
+  // Down 500 ms later: flushed at once. The peer installed the instance
+  // 500 ms ago and may discard the flush (MinLSArrival), so it goes again
+  // as soon as the peer takes it, not after RxmtInterval.
+  now = up + 500ms;
+  out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_TRUE(flushed(out, dns));
+  out = advance(up + kMinLsArrival + kMinLsArrivalSlack - 1ms);
+  EXPECT_TRUE(flooded(out).empty());
+  out = advance(up + kMinLsArrival + kMinLsArrivalSlack);
+  EXPECT_TRUE(flushed(out, dns));
+  // Back up at 1.5 s: a new instance, held until MinLSInterval after the first.
+  now = up + 1500ms;
+  out = feed(RouteChanged{kDns, core::RouteAction::announce});
+  EXPECT_FALSE(originated(out, dns));
+  EXPECT_EQ(instance->origination().announcements(instance->area()).at(0).sequence, std::nullopt);
+  // Down again while held: nothing new to flush, nothing goes out later.
+  now = up + 2s;
+  out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_FALSE(originated(out, dns));
+  from(kPeer, LinkStateAck{{lsdb().find(dns)->header}});
+  // Up again at 3 s: out at MinLSInterval, with the next sequence number.
+  now = up + 3s;
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  out = advance(up + kMinLsInterval - 1ms);
+  EXPECT_FALSE(originated(out, dns));
+  out = advance(up + kMinLsInterval);
+  EXPECT_TRUE(originated(out, dns));
+  EXPECT_EQ(lsdb().find(dns)->header.sequence, first + 1);
+  // And a withdrawal right after that goes out at once again.
+  now += 200ms;
+  out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_TRUE(flushed(out, dns));
+}
+
+TEST_F(OspfInstanceTest, ExternalReannouncementRightAfterAnAcknowledgedFlushIsResentSoon) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  full_and_quiet();
+  const LsaKey dns{5, kDnsId, kUs};
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  from(kPeer, LinkStateAck{{lsdb().find(dns)->header}});
+  now += 10s;
+  const TimePoint down = now;
+  auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  ASSERT_TRUE(flushed(out, dns));
+  from(kPeer, LinkStateAck{{lsdb().find(dns)->header}});
+  advance(now + 700ms);  // the aging pass removes the acknowledged flush
+  ASSERT_EQ(lsdb().find(dns), nullptr);
+  // Back 800 ms after the flush: out at once (the last origination is 10 s
+  // old), and again once the peer's MinLSArrival since the flush has passed.
+  now = down + 800ms;
+  out = feed(RouteChanged{kDns, core::RouteAction::announce});
+  EXPECT_TRUE(originated(out, dns));
+  out = advance(down + kMinLsArrival + kMinLsArrivalSlack - 1ms);
+  EXPECT_FALSE(originated(out, dns));
+  out = advance(down + kMinLsArrival + kMinLsArrivalSlack);
+  EXPECT_TRUE(originated(out, dns));
+}
+
+TEST_F(OspfInstanceTest, ExternalStopFlushesEveryLsaOfOursAtOnce) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  full_and_quiet();
+  auto out = feed(Stop{now + 1s, now + 1500ms});
+  EXPECT_TRUE(flushed(out, {5, kDnsId, kUs}));
+  EXPECT_TRUE(flushed(out, instance->area().own_router_lsa()));
+  EXPECT_FALSE(has<Stopped>(out));
+  // Stopped once both are acknowledged.
+  out = from(kPeer, LinkStateAck{{lsdb().find({5, kDnsId, kUs})->header}});
+  EXPECT_FALSE(has<Stopped>(out));
+  out = from(kPeer, LinkStateAck{{lsdb().find(instance->area().own_router_lsa())->header}});
+  EXPECT_TRUE(has<Stopped>(out));
+}
+
+TEST_F(OspfInstanceTest, ExternalDegradeAndRefreshAreNewInstances) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  start();
+  const LsaKey dns{5, kDnsId, kUs};
+  const auto seq = lsdb().find(dns)->header.sequence;
+  now = t0 + 10s;
+  feed(RouteChanged{kDns, core::RouteAction::degrade});
+  const auto body = std::get<ExternalLsa>(std::get<Lsa>(decode_lsa(lsdb().find(dns)->bytes)).body);
+  EXPECT_EQ(body.metrics.at(0).metric, 1000u);
+  EXPECT_EQ(lsdb().find(dns)->header.sequence, seq + 1);
+  // §12.4: a new instance at LSRefreshTime, though nothing changed.
+  advance(now + kLsRefresh);
+  EXPECT_EQ(lsdb().find(dns)->header.sequence, seq + 2);
+}
+
+TEST_F(OspfInstanceTest, ExternalOfOursFromAPreviousRunIsOvertakenOrFlushed) {
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  bring_up_full();
+  now += 6s;
+  // Our kDns LSA with a higher sequence number (§13.4): we go past it at once.
+  Lsa stale{{0, kOptionE, 5, kDnsId, kUs, kInitialSequenceNumber + 40, 0, 0},
+            ExternalLsa{0xffffffffu, {{false, 0, 7, 0, 0}}}};
+  auto out = from(kPeer, LinkStateUpdate{{encode_lsa(stale)}});
+  EXPECT_TRUE(originated(out, {5, kDnsId, kUs}));
+  EXPECT_EQ(lsdb().find({5, kDnsId, kUs})->header.sequence, kInitialSequenceNumber + 41);
+  // One for a prefix we no longer announce is flushed.
+  Lsa gone{{0, kOptionE, 5, kNtpId, kUs, kInitialSequenceNumber + 3, 0, 0},
+           ExternalLsa{0xffffffffu, {{false, 0, 1, 0, 0}}}};
+  out = from(kPeer, LinkStateUpdate{{encode_lsa(gone)}});
+  EXPECT_TRUE(flushed(out, {5, kNtpId, kUs}));
+}
+
+// ---- area types ----
+
+TEST_F(OspfInstanceTest, StubAreaHellosClearTheEBitRefuseOthersAndCarryPrefixesAsStubLinks) {
+  area_type = config::OspfAreaType::stub;
+  make();
+  auto out = at(t0, Start{});
+  auto hellos = sent(out, PacketType::hello);
+  ASSERT_EQ(hellos.size(), 1u);
+  EXPECT_EQ(std::get<Hello>(hellos[0].body).options, 0);
+  // A normal area's Hello (E set) is refused and counted; a stub one is taken.
+  auto h = hello(true);
+  h.options = kOptionE;
+  from(kPeer, h);
+  EXPECT_EQ(neighbor(kPeer), nullptr);
+  EXPECT_EQ(instance->counters().dropped.at("options_mismatch"), 1u);
+  EXPECT_EQ(iface().counters.packets.dropped.at("options_mismatch"), 1u);
+  h.options = 0;
+  from(kPeer, h);
+  ASSERT_NE(neighbor(kPeer), nullptr);
+  EXPECT_EQ(instance->counters().received,
+            instance->counters().accepted + instance->counters().dropped_total());
+  // Nothing external: the prefix is a stub link of the router-LSA.
+  now = t0 + 10s;
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  EXPECT_EQ(lsdb().counts().count(5), 0u);
+  EXPECT_EQ(our_router_lsa()->links.back().id, kDnsId);
+  EXPECT_EQ(our_router_lsa()->flags, 0);
+  EXPECT_EQ(lsdb().find(instance->area().own_router_lsa())->header.options, 0);
+  // §13 (3): an AS-external-LSA has no place in a stub area.
+  EXPECT_EQ(instance->area().carries(5), false);
+}
+
+TEST_F(OspfInstanceTest, NssaHellosSetTheNBitAndPrefixesAreType7WithThePBit) {
+  area_type = config::OspfAreaType::nssa;
+  announce_as = config::OspfAnnounceAs::external;
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  auto out = at(t0, Start{});
+  auto hellos = sent(out, PacketType::hello);
+  ASSERT_EQ(hellos.size(), 1u);
+  EXPECT_EQ(std::get<Hello>(hellos[0].body).options, kOptionNP);
+  const auto* lsa = lsdb().find({7, kDnsId, kUs});
+  ASSERT_NE(lsa, nullptr);
+  EXPECT_EQ(lsa->header.options, kOptionNP);
+  const auto body = std::get<ExternalLsa>(std::get<Lsa>(decode_lsa(lsa->bytes)).body);
+  EXPECT_EQ(body.metrics.at(0).forwarding_address, kUs);  // to be translated, RFC 3101
+  EXPECT_EQ(lsdb().find({5, kDnsId, kUs}), nullptr);
+  // A Hello without the N bit (a normal or stub area) is refused and counted.
+  auto h = hello(true);
+  from(kPeer, h);
+  h.options = 0;
+  from(kPeer, h);
+  EXPECT_EQ(neighbor(kPeer), nullptr);
+  EXPECT_EQ(instance->counters().dropped.at("options_mismatch"), 2u);
+  h.options = kOptionNP;
+  out = from(kPeer, h);
+  EXPECT_NE(neighbor(kPeer), nullptr);
+  // The DD carries the area's options too.
+  const auto dds = sent(out, PacketType::db_description);
+  ASSERT_EQ(dds.size(), 1u);
+  EXPECT_EQ(std::get<DatabaseDescription>(dds[0].body).options, kOptionNP);
+}
+
+TEST_F(OspfInstanceTest, NormalAreaRefusesStubAndNssaHellos) {
+  make();
+  start();
+  auto h = hello(true);
+  h.options = 0;
+  from(kPeer, h);
+  h.options = kOptionNP;
+  from(kPeer, h);
+  EXPECT_EQ(neighbor(kPeer), nullptr);
+  EXPECT_EQ(iface().counters.packets.dropped.at("options_mismatch"), 2u);
+}
+
+TEST_F(OspfInstanceTest, AnExternalLsaInAStubAreaIsDroppedAndCounted) {
+  area_type = config::OspfAreaType::stub;
+  make();
+  start();
+  auto h = hello(true);
+  h.options = 0;
+  from(kPeer, h);
+  DatabaseDescription init;
+  init.options = 0;
+  init.flags = kDdInit | kDdMore | kDdMaster;
+  init.sequence = 7000;
+  from(kPeer, init);
+  DatabaseDescription last;
+  last.options = 0;
+  last.flags = kDdMaster;
+  last.sequence = 7001;
+  from(kPeer, last);
+  ASSERT_EQ(neighbor(kPeer)->state, NeighborState::full);
+  Lsa ext{{0, kOptionE, 5, 0xc6130000u, kPeer, kInitialSequenceNumber, 0, 0},
+          ExternalLsa{0xffffff00u, {{true, 0, 20, 0, 0}}}};
+  from(kPeer, LinkStateUpdate{{encode_lsa(ext)}});
+  EXPECT_EQ(lsdb().find({5, 0xc6130000u, kPeer}), nullptr);
+  EXPECT_EQ(instance->area().lsa_dropped.at("wrong_area_type"), 1u);
+}
+
+TEST_F(OspfInstanceTest, RetransmitIntervalAndTransmitDelayComeFromTheInterface) {
+  make();
+  config.interfaces[0].retransmit_interval = 2s;
+  config.interfaces[0].transmit_delay = 3s;
+  InterfaceInfo info{"eth1", kEth1, kUs, 24, 1500};
+  instance.emplace(config, kUs, std::vector<InterfaceInfo>{info}, AreaOptions{1, 5000});
+  bring_up_full();
+  advance(t0 + 30s);
+  from(kPeer, hello(true));
+  from(kPeer, LinkStateAck{{lsdb().find(instance->area().own_router_lsa())->header}});
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  EXPECT_TRUE(flooded(advance(now + 2s - 1ms)).empty());
+  auto out = advance(now + 1ms);
+  const auto again = flooded(out);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].age, 2u + 3u);  // 2 s in the database, plus InfTransDelay
 }
 
 }  // namespace

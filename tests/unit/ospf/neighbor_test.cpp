@@ -21,6 +21,7 @@ constexpr std::uint32_t kHigh = 0xc6120109;     // a higher router ID: it is mas
 constexpr std::uint32_t kLow = 0xc6120101;      // a lower one: we are master
 constexpr std::uint32_t kAddress = 0xc6120109;  // the neighbour's interface address
 const TimePoint t0 = TimePoint{} + 1000s;
+constexpr auto kRxmt = 5s;  // the config's default RxmtInterval
 
 class NeighborMachineTest : public ::testing::Test {
  protected:
@@ -110,12 +111,12 @@ TEST_F(NeighborMachineTest, TwoWayOnPointToPointStartsTheExchangeAsMaster) {
   EXPECT_EQ(first.flags, kDdInit | kDdMore | kDdMaster);
   EXPECT_EQ(first.sequence, 5000u);
   EXPECT_TRUE(first.headers.empty());
-  EXPECT_EQ(timers.at(timer(TimerKind::dd_retransmit)), t0 + kRxmtInterval);
-  now += kRxmtInterval;
+  EXPECT_EQ(timers.at(timer(TimerKind::dd_retransmit)), t0 + kRxmt);
+  now += kRxmt;
   out = call(&Neighbor::dd_retransmit_timer);
   ASSERT_EQ(sent(out, PacketType::db_description).size(), 1u);
   EXPECT_EQ(std::get<DatabaseDescription>(sent(out)[0].body).sequence, 5000u);
-  EXPECT_EQ(timers.at(timer(TimerKind::dd_retransmit)), now + kRxmtInterval);
+  EXPECT_EQ(timers.at(timer(TimerKind::dd_retransmit)), now + kRxmt);
   // Bidirectional on a point-to-point link: no election to run.
   EXPECT_FALSE(iface().neighbor_change);
 }
@@ -163,9 +164,9 @@ TEST_F(NeighborMachineTest, SlaveExchangeSummarisesOurDatabaseAndRequestsWhatIsN
   ASSERT_EQ(lsrs.size(), 1u);
   EXPECT_EQ(std::get<LinkStateRequest>(lsrs[0].body).requests,
             (std::vector<LsaKey>{LsaKey::of(their_lsa())}));
-  EXPECT_EQ(timers.at(timer(TimerKind::lsr_retransmit)), now + kRxmtInterval);
+  EXPECT_EQ(timers.at(timer(TimerKind::lsr_retransmit)), now + kRxmt);
   // Unanswered: the request goes again.
-  now += kRxmtInterval;
+  now += kRxmt;
   out = call(&Neighbor::lsr_retransmit_timer);
   EXPECT_EQ(sent(out, PacketType::ls_request).size(), 1u);
   // Answered (flooding takes it off the list): Loading is done.

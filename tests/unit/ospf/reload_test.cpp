@@ -22,8 +22,9 @@ config::OspfConfig base() {
 
 bool nothing(const ReloadPlan& p) {
   return !p.replace && p.interfaces_added.empty() && p.interfaces_removed.empty() &&
-         p.interfaces_restarted.empty() && p.interfaces_cost_changed.empty() && !p.costs_changed &&
-         !p.lsdb_limit_changed && !p.reoriginate();
+         p.interfaces_restarted.empty() && p.interfaces_cost_changed.empty() &&
+         p.interfaces_retimed.empty() && !p.costs_changed && !p.lsdb_limit_changed &&
+         !p.reoriginate();
 }
 
 TEST(OspfPlanReload, SameSettingsChangeNothing) {
@@ -108,6 +109,27 @@ TEST(OspfPlanReload, NewAreaKeepsNothing) {
   auto next = base();
   next.area = 1;
   EXPECT_TRUE(plan_reload(base(), next).replace);
+}
+
+TEST(OspfPlanReload, NewAreaTypeOrAnnounceAsKeepsNothing) {
+  auto next = base();
+  next.area = 1;
+  auto stub = next;
+  stub.area_type = config::OspfAreaType::nssa;
+  EXPECT_TRUE(plan_reload(next, stub).replace);
+  auto router = base();
+  router.announce_as = config::OspfAnnounceAs::router_lsa;
+  EXPECT_TRUE(plan_reload(base(), router).replace);
+}
+
+TEST(OspfPlanReload, OurOwnTimersChangeInPlace) {
+  auto next = base();
+  next.interfaces[0].retransmit_interval = 2s;
+  next.interfaces[1].transmit_delay = 3s;
+  const auto plan = plan_reload(base(), next);
+  EXPECT_EQ(plan.interfaces_retimed, (Names{"eth1", "eth2"}));
+  EXPECT_TRUE(plan.interfaces_restarted.empty());
+  EXPECT_FALSE(plan.reoriginate());
 }
 
 }  // namespace
