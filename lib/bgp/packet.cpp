@@ -40,17 +40,16 @@ Notification make(std::uint8_t code, std::uint8_t subcode, std::vector<std::uint
 bool read_prefixes(BufReader r, Family family, std::vector<Prefix>& out) {
   const std::uint8_t max = family == Family::ipv4 ? 32 : 128;
   while (!r.empty()) {
-    const auto length = r.u8();
-    if (!length || *length > max) return false;
-    const std::size_t n = (*length + 7u) / 8u;
-    const auto bytes = r.bytes(n);
-    if (!bytes) return false;
+    const auto length = r.u8().value_or(0);
+    const auto bytes = r.bytes((length + 7u) / 8u);
+    if (!r.ok() || length > max) return false;
+    const std::size_t n = bytes->size();
     Prefix p;
     p.address.family = family;
-    p.length = *length;
+    p.length = length;
     std::copy(bytes->begin(), bytes->end(), p.address.bytes.begin());
-    if (*length % 8 != 0) {
-      p.address.bytes[n - 1] &= static_cast<std::uint8_t>(0xff << (8 - *length % 8));
+    if (length % 8 != 0) {
+      p.address.bytes[n - 1] &= static_cast<std::uint8_t>(0xff << (8 - length % 8));
     }
     out.push_back(p);
   }
@@ -74,16 +73,15 @@ std::optional<Family> family_of(AfiSafi afi_safi) {
 std::optional<AsPath> read_as_path(BufReader r, std::size_t width) {
   AsPath path;
   while (!r.empty()) {
-    const auto type = r.u8();
-    const auto count = r.u8();
-    if (!type || !count || *type < 1 || *type > 4 || *count == 0) return std::nullopt;
+    const auto type = r.u8().value_or(0);
+    const auto count = r.u8().value_or(0);
+    if (!r.ok() || type < 1 || type > 4 || count == 0) return std::nullopt;
     AsSegment segment;
-    segment.type = static_cast<SegmentType>(*type);
-    segment.asns.reserve(*count);
-    for (unsigned i = 0; i < *count; ++i) {
-      const std::optional<std::uint32_t> asn =
-          width == 4 ? r.u32() : std::optional<std::uint32_t>(r.u16());
-      if (!asn) return std::nullopt;
+    segment.type = static_cast<SegmentType>(type);
+    segment.asns.reserve(count);
+    for (unsigned i = 0; i < count; ++i) {
+      const auto asn = width == 4 ? r.u32() : std::optional<std::uint32_t>(r.u16());
+      if (!r.ok()) return std::nullopt;
       segment.asns.push_back(*asn);
     }
     path.push_back(std::move(segment));
@@ -125,10 +123,19 @@ bool needs_as_trans(const AsPath& path) {
 std::optional<Aggregator> read_aggregator(std::span<const std::uint8_t> value, std::size_t width) {
   if (value.size() != width + 4) return std::nullopt;
   BufReader r(value);
-  Aggregator a;
-  a.asn = width == 4 ? *r.u32() : std::uint32_t{*r.u16()};
-  a.address = IpAddress::v4(*r.u32());
-  return a;
+  const auto asn = width == 4 ? r.u32() : std::optional<std::uint32_t>(r.u16());
+  const auto address = r.u32();
+  if (!r.ok()) return std::nullopt;
+  return Aggregator{*asn, IpAddress::v4(*address)};
+}
+
+// A 4-octet attribute value (NEXT_HOP, MULTI_EXIT_DISC, LOCAL_PREF);
+// nullopt for any other length.
+std::optional<std::uint32_t> u32_value(std::span<const std::uint8_t> value) {
+  BufReader r(value);
+  const auto v = r.u32();
+  if (!r.ok() || !r.empty()) return std::nullopt;
+  return v;
 }
 
 // Expected Optional and Transitive bits of the attributes we interpret (RFC
@@ -201,14 +208,14 @@ UpdateDecode UpdateDecoder::run() {
   // RFC 4271 §6.3: "If the Withdrawn Routes Length or Total Attribute Length
   // is too large ... the Error Subcode MUST be set to Malformed Attribute List."
   const auto withdrawn_length = r.u16();
-  if (!withdrawn_length) {
+  if (!r.ok()) {
     reset(error::kMalformedAttributeList, "UPDATE too short for the withdrawn routes length");
     return std::move(out_);
   }
   auto withdrawn = r.sub(*withdrawn_length);
-  const auto attributes_length = withdrawn ? r.u16() : std::nullopt;
-  auto attributes = attributes_length ? r.sub(*attributes_length) : std::nullopt;
-  if (!withdrawn || !attributes) {
+  const auto attributes_length = r.u16();
+  auto attributes = r.sub(attributes_length.value_or(0));
+  if (!r.ok()) {
     reset(error::kMalformedAttributeList,
           "withdrawn routes or path attribute length runs past the end of the UPDATE");
     return std::move(out_);
@@ -226,15 +233,13 @@ UpdateDecode UpdateDecoder::run() {
 
   while (!attributes->empty() && out_.action != ErrorAction::session_reset) {
     const std::size_t start = attributes->position();
-    const auto flags = attributes->u8();
+    const auto flags = attributes->u8().value_or(0);
     const auto type = attributes->u8();
-    std::optional<std::uint16_t> length;
-    if (flags && type) {
-      length = (*flags & attr::kExtendedLength) ? attributes->u16()
-                                                : std::optional<std::uint16_t>(attributes->u8());
-    }
-    const auto value = length ? attributes->bytes(*length) : std::nullopt;
-    if (!value) {
+    const auto length = (flags & attr::kExtendedLength)
+                            ? attributes->u16()
+                            : std::optional<std::uint16_t>(attributes->u8());
+    const auto value = attributes->bytes(length.value_or(0));
+    if (!attributes->ok()) {
       // RFC 7606 §4: an attribute whose header or declared length runs past
       // the Total Path Attribute Length is handled with "treat-as-withdraw".
       note(ErrorAction::treat_as_withdraw, "path attribute overruns the attribute field");
@@ -257,7 +262,7 @@ UpdateDecode UpdateDecoder::run() {
       continue;
     }
     seen_[*type] = true;
-    attribute(*flags, *type, *value, whole);
+    attribute(flags, *type, *value, whole);
   }
   if (out_.action == ErrorAction::session_reset) return std::move(out_);
 
@@ -324,11 +329,12 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
       // RFC 7606 §7.3: a NEXT_HOP whose length is not 4 is malformed:
       // "treat-as-withdraw". RFC 4271 §6.3: a semantically incorrect one
       // (not a valid unicast address) means the route is ignored.
-      if (value.size() != 4) {
+      const auto v4 = u32_value(value);
+      if (!v4) {
         note(ErrorAction::treat_as_withdraw, "NEXT_HOP length is not 4");
         return;
       }
-      const IpAddress next_hop = IpAddress::v4(*r.u32());
+      const IpAddress next_hop = IpAddress::v4(*v4);
       const std::uint32_t v = next_hop.v4_value();
       if (v == 0 || v == 0xffffffff || (v >> 28) == 0xe) {
         note(ErrorAction::treat_as_withdraw,
@@ -340,11 +346,8 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
     }
     case attr::kMultiExitDisc:
       // RFC 7606 §7.4: a MULTI_EXIT_DISC whose length is not 4: "treat-as-withdraw".
-      if (value.size() != 4) {
-        note(ErrorAction::treat_as_withdraw, "MULTI_EXIT_DISC length is not 4");
-        return;
-      }
-      a.med = *r.u32();
+      a.med = u32_value(value);
+      if (!a.med) note(ErrorAction::treat_as_withdraw, "MULTI_EXIT_DISC length is not 4");
       return;
     case attr::kLocalPref:
       // RFC 7606 §7.5: "If the LOCAL_PREF attribute is received from an
@@ -355,11 +358,8 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
         note(ErrorAction::attribute_discard, "LOCAL_PREF from an external peer");
         return;
       }
-      if (value.size() != 4) {
-        note(ErrorAction::treat_as_withdraw, "LOCAL_PREF length is not 4");
-        return;
-      }
-      a.local_pref = *r.u32();
+      a.local_pref = u32_value(value);
+      if (!a.local_pref) note(ErrorAction::treat_as_withdraw, "LOCAL_PREF length is not 4");
       return;
     case attr::kAtomicAggregate:
       // RFC 7606 §7.6: a length other than 0: "attribute discard".
@@ -387,8 +387,8 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
       }
       std::vector<std::uint32_t> communities;
       communities.reserve(value.size() / 4);
-      while (!r.empty())
-        communities.push_back(*r.u32());
+      for (auto c = r.u32(); r.ok(); c = r.u32())
+        communities.push_back(*c);
       a.communities = std::move(communities);
       return;
     }
@@ -470,12 +470,12 @@ void UpdateDecoder::mp_reach(std::uint8_t flags, std::span<const std::uint8_t> v
   const auto afi = r.u16();
   const auto safi = r.u8();
   const auto next_hop_length = r.u8();
-  const auto next_hop = next_hop_length ? r.bytes(*next_hop_length) : std::nullopt;
-  const auto reserved = next_hop ? r.u8() : std::nullopt;
+  const auto next_hop = r.bytes(next_hop_length.value_or(0));
+  r.skip(1);  // reserved
   // RFC 4760 §7 and RFC 7606 §7.11: when the attribute is malformed so that
   // its NLRI cannot be located, only a session reset remains, with
   // "UPDATE Message Error"/"Optional Attribute Error".
-  if (!reserved) {
+  if (!r.ok()) {
     reset(error::kOptionalAttribute, "MP_REACH_NLRI is truncated", {whole.begin(), whole.end()});
     return;
   }
@@ -518,7 +518,7 @@ void UpdateDecoder::mp_unreach(std::uint8_t flags, std::span<const std::uint8_t>
   BufReader r(value);
   const auto afi = r.u16();
   const auto safi = r.u8();
-  if (!safi) {
+  if (!r.ok()) {
     reset(error::kOptionalAttribute, "MP_UNREACH_NLRI is truncated", {whole.begin(), whole.end()});
     return;
   }
@@ -706,8 +706,7 @@ const Capability* Open::find_capability(std::uint8_t code) const {
 
 std::optional<std::uint32_t> Open::four_octet_as() const {
   const Capability* c = find_capability(capability::kFourOctetAs);
-  if (!c || c->value.size() != 4) return std::nullopt;
-  return *BufReader(c->value).u32();
+  return c ? u32_value(c->value) : std::nullopt;
 }
 
 std::uint32_t Open::asn() const {
@@ -778,7 +777,7 @@ std::variant<Header, Notification> decode_header(std::span<const std::uint8_t> b
   const auto marker = r.bytes(16);
   const auto length = r.u16();
   const auto type = r.u8();
-  if (!type) return make(error::kHeader, error::kBadMessageLength);
+  if (!r.ok()) return make(error::kHeader, error::kBadMessageLength);
   // RFC 4271 §6.1: "If the Marker field of the message header is not as
   // expected, then a synchronization error has occurred and the Error
   // Subcode MUST be set to Connection Not Synchronized."
@@ -824,7 +823,7 @@ std::variant<Open, Notification> decode_open(std::span<const std::uint8_t> body)
   const auto hold_time = r.u16();
   const auto id = r.u32();
   const auto parameters_length = r.u8();
-  if (!parameters_length) return make(error::kHeader, error::kBadMessageLength);
+  if (!r.ok()) return make(error::kHeader, error::kBadMessageLength);
   // RFC 4271 §6.2: "If the version number ... is not supported, then the
   // Error Subcode MUST be set to Unsupported Version Number. The Data field
   // is a 2-octet unsigned integer, which indicates the largest, locally-supported
@@ -845,12 +844,12 @@ std::variant<Open, Notification> decode_open(std::span<const std::uint8_t> body)
   // "If one of the Optional Parameters in the OPEN message is recognized,
   // but is malformed, then the Error Subcode MUST be set to 0 (Unspecific)."
   const auto malformed = make(error::kOpen, 0);
-  if (!parameters || !r.empty()) return malformed;
+  if (!r.ok() || !r.empty()) return malformed;
   while (!parameters->empty()) {
     const auto type = parameters->u8();
     const auto length = parameters->u8();
-    auto value = length ? parameters->sub(*length) : std::nullopt;
-    if (!value) return malformed;
+    auto value = parameters->sub(length.value_or(0));
+    if (!parameters->ok()) return malformed;
     // "If one of the Optional Parameters in the OPEN message is not
     // recognized, then the Error Subcode MUST be set to Unsupported Optional
     // Parameters." (RFC 9072 extended parameters, type 255, are not supported.)
@@ -861,8 +860,8 @@ std::variant<Open, Notification> decode_open(std::span<const std::uint8_t> body)
     while (!value->empty()) {
       const auto code = value->u8();
       const auto cap_length = value->u8();
-      const auto cap_value = cap_length ? value->bytes(*cap_length) : std::nullopt;
-      if (!cap_value) return malformed;
+      const auto cap_value = value->bytes(cap_length.value_or(0));
+      if (!value->ok()) return malformed;
       // RFC 4760 §8 and RFC 6793 §3 fix the length of these two.
       if ((*code == capability::kMultiprotocol || *code == capability::kFourOctetAs) &&
           *cap_length != 4) {
@@ -876,12 +875,12 @@ std::variant<Open, Notification> decode_open(std::span<const std::uint8_t> body)
 }
 
 Notification decode_notification(std::span<const std::uint8_t> body) {
+  // The header check guarantees code and subcode; a shorter body reads as 0/0.
   BufReader r(body);
-  Notification n;
-  n.code = r.u8().value_or(0);
-  n.subcode = r.u8().value_or(0);
-  n.data.assign(r.rest().begin(), r.rest().end());
-  return n;
+  const auto code = r.u8();
+  const auto subcode = r.u8();
+  if (!r.ok()) return Notification{0, 0, {}};
+  return Notification{*code, *subcode, {r.rest().begin(), r.rest().end()}};
 }
 
 std::variant<RouteRefresh, Notification> decode_route_refresh(std::span<const std::uint8_t> body,
@@ -894,7 +893,7 @@ std::variant<RouteRefresh, Notification> decode_route_refresh(std::span<const st
   // ROUTE-REFRESH) is answered with "ROUTE-REFRESH Message Error"/"Invalid
   // Message Length", the Data field holding the whole message. Without the
   // enhanced capability it is a plain Bad Message Length (RFC 4271 §6.1).
-  const bool bad = !safi || (*subtype != kRefreshRequest && !r.empty());
+  const bool bad = !r.ok() || (*subtype != kRefreshRequest && !r.empty());
   if (bad) {
     const auto length = static_cast<std::uint16_t>(kHeaderSize + body.size());
     if (!enhanced) return make(error::kHeader, error::kBadMessageLength, u16_bytes(length));
