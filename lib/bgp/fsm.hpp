@@ -22,7 +22,7 @@
 #include <variant>
 #include <vector>
 
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 #include "config/bgp_config.hpp"
 #include "config/config.hpp"
 #include "core/bus.hpp"

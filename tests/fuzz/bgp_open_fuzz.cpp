@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bgp/fsm.hpp"
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace anycastd;

@@ -1,4 +1,4 @@
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
