@@ -111,10 +111,12 @@ class UpdateDecoder {
   UpdateDecode run();
 
  private:
-  // Records a problem; the most severe one decides the action.
+  // Records a problem with the attribute being read (current_); the most
+  // severe one decides the action.
   void note(ErrorAction action, std::string reason, Notification notification = {}) {
     if (action <= out_.action) return;
     out_.action = action;
+    out_.attribute = current_;
     out_.reason = std::move(reason);
     out_.notification = std::move(notification);
   }
@@ -135,6 +137,7 @@ class UpdateDecoder {
   const SessionContext& context_;
   UpdateDecode out_;
   std::array<bool, 256> seen_{};
+  std::uint8_t current_ = 0;
 };
 
 UpdateDecode UpdateDecoder::run() {
@@ -174,6 +177,7 @@ UpdateDecode UpdateDecoder::run() {
                             ? attributes->u16()
                             : std::optional<std::uint16_t>(attributes->u8());
     const auto value = attributes->bytes(length.value_or(0));
+    current_ = type.value_or(0);
     if (!attributes->ok()) {
       // RFC 7606 §4: an attribute whose header or declared length runs past
       // the Total Path Attribute Length is handled with "treat-as-withdraw".
@@ -207,9 +211,11 @@ UpdateDecode UpdateDecoder::run() {
   const auto& a = u.attributes;
   const bool mp_nlri = a.mp_reach && !a.mp_reach->nlri.empty();
   if (!u.nlri.empty() || mp_nlri) {
-    if (!seen_[attr::kOrigin] || !seen_[attr::kAsPath] ||
-        (!u.nlri.empty() && !seen_[attr::kNextHop])) {
-      note(ErrorAction::treat_as_withdraw, "a well-known mandatory attribute is missing");
+    for (const auto type : {attr::kOrigin, attr::kAsPath, attr::kNextHop}) {
+      if (seen_[type] || (type == attr::kNextHop && u.nlri.empty())) continue;
+      current_ = type;
+      note(ErrorAction::treat_as_withdraw,
+           fmt::format("the well-known mandatory {} is missing", attribute_name(type)));
     }
   }
   return std::move(out_);
@@ -614,6 +620,37 @@ std::size_t Update::announced_count() const {
 
 std::size_t Update::withdrawn_count() const {
   return withdrawn.size() + (attributes.mp_unreach ? attributes.mp_unreach->withdrawn.size() : 0);
+}
+
+std::string_view attribute_name(std::uint8_t type) {
+  switch (type) {
+    case attr::kOrigin:
+      return "ORIGIN";
+    case attr::kAsPath:
+      return "AS_PATH";
+    case attr::kNextHop:
+      return "NEXT_HOP";
+    case attr::kMultiExitDisc:
+      return "MULTI_EXIT_DISC";
+    case attr::kLocalPref:
+      return "LOCAL_PREF";
+    case attr::kAtomicAggregate:
+      return "ATOMIC_AGGREGATE";
+    case attr::kAggregator:
+      return "AGGREGATOR";
+    case attr::kCommunities:
+      return "COMMUNITIES";
+    case attr::kMpReachNlri:
+      return "MP_REACH_NLRI";
+    case attr::kMpUnreachNlri:
+      return "MP_UNREACH_NLRI";
+    case attr::kAs4Path:
+      return "AS4_PATH";
+    case attr::kAs4Aggregator:
+      return "AS4_AGGREGATOR";
+    default:
+      return "unknown";
+  }
 }
 
 std::string_view to_string(ErrorAction action) {

@@ -151,6 +151,8 @@ struct UpdateDecode {
   ErrorAction action = ErrorAction::none;
   // The most severe problem found, for logs; and for session_reset the NOTIFICATION.
   std::string reason;
+  // The type of the attribute it was found in; 0 for the fields around them.
+  std::uint8_t attribute = 0;
   Notification notification;
 };
 
@@ -161,4 +163,6 @@ std::vector<std::uint8_t> encode(const Update& update, const SessionContext& con
 std::size_t nlri_size(const Prefix& prefix);
 
 std::string_view to_string(ErrorAction action);
+// "COMMUNITIES"; "unknown" for a type not interpreted here.
+std::string_view attribute_name(std::uint8_t type);
 }  // namespace anycastd::bgp

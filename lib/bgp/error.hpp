@@ -51,6 +51,7 @@ inline constexpr std::uint8_t kAdministrativeShutdown = 2;
 inline constexpr std::uint8_t kPeerDeconfigured = 3;
 inline constexpr std::uint8_t kAdministrativeReset = 4;
 inline constexpr std::uint8_t kConnectionRejected = 5;
+inline constexpr std::uint8_t kOtherConfigurationChange = 6;
 inline constexpr std::uint8_t kConnectionCollisionResolution = 7;
 inline constexpr std::uint8_t kBfdDown = 10;  // RFC 9384
 
