@@ -98,7 +98,7 @@ def test_frr_failover_drain_and_stop(namespaces, workdir):
                    what="the anycast route in the router's kernel")
         active = wait_until(lambda: client_answer(client), 10, what="a DNS answer at the client")
         n = neighbor(d1)
-        assert n["prefixes_sent"] == 1 and n["messages_out"] >= 3 and n["uptime_s"] is not None
+        assert n["prefixes_sent"] == 1 and n["sent"] >= 3 and n["uptime_s"] is not None
 
         # The serving site's unbound dies: its route goes, the client moves.
         (dead_ns, dead_u, dead_d, other) = ((srv1, u1, d1, srv2) if active == srv1.name
@@ -245,7 +245,7 @@ neighbor 198.18.1.2 {
 }
 """).start()
     try:
-        wait_until(lambda: neighbor(d)["updates_treated_as_withdraw"] >= 1, 30,
+        wait_until(lambda: neighbor(d)["rfc7606"]["treat_as_withdraw"] >= 1, 30,
                    what=f"a treat-as-withdraw UPDATE ({exa.log_text()[-2000:]})")
         n = neighbor(d)
         assert n["state"] == "Established"
@@ -257,3 +257,96 @@ neighbor 198.18.1.2 {
     finally:
         d.stop()
         exa.stop()
+
+
+def frr_connections(frr, peer):
+    """FRR's count of sessions it established with `peer`."""
+    info = frr.json(f"show bgp neighbor {peer} json").get(peer, {})
+    return info.get("connectionsEstablished")
+
+
+def communities(frr, prefix):
+    return [p.get("community", {}).get("string", "") for p in frr.route(prefix)]
+
+
+def test_frr_reload_of_announcements_keeps_the_session(namespaces, workdir):
+    """A reload that adds a community to the neighbour and a new service
+    re-sends UPDATEs: both reach FRR's table while the session stays up
+    (FRR's connectionsEstablished does not move)."""
+    router = namespaces("rtrl")
+    frr = lab.FrrBgp(router, workdir, lab.frr_bgpd_conf(65001, "198.18.1.1", [
+        {"address": "198.18.1.2", "remote_as": 65101}])).start()
+    srv, u, d = server(namespaces, workdir, "srvl", router, 1, 65101, "s1")
+    try:
+        wait_until(lambda: frr.route(f"{ANYCAST}/32"), 20, what="the route at FRR")
+        before = frr_connections(frr, "198.18.1.2")
+        ours = neighbor(d)["established_transitions"]
+        second = "198.19.224.3"
+        text = d.config.read_text().replace('communities = ["65101:100"]',
+                                            'communities = ["65101:100", "65101:200"]')
+        text = text.replace("[bgp]", f"""[[service]]
+name = "dns2"
+prefixes = ["{second}/32"]
+interval = "200ms"
+timeout = "150ms"
+rise = 2
+  [[service.check]]
+  type = "dns"
+  target = "{ANYCAST}"
+  name = "test.home."
+
+[bgp]""")
+        t0 = time.monotonic()
+        r = d.reload(text)
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: any("65101:200" in c for c in communities(frr, f"{ANYCAST}/32")), 10,
+                   0.05, what="the new community at FRR")
+        wait_until(lambda: frr.route(f"{second}/32"), 10, 0.05, what="the new service at FRR")
+        print(f"\nreload reached FRR's table after {time.monotonic() - t0:.2f}s")
+        assert frr_connections(frr, "198.18.1.2") == before
+        assert frr.peer_state("198.18.1.2") == "Established"
+        assert neighbor(d)["established_transitions"] == ours
+    finally:
+        d.stop()
+        frr.stop()
+
+
+def test_frr_transport_change_restarts_only_that_neighbor(namespaces, workdir):
+    """Two neighbours at one FRR; a reload that changes one's hold time
+    restarts that session only."""
+    router = namespaces("rtrt")
+    srv = namespaces("srvt")
+    lab.veth(router, "t1", "198.18.1.1/24", srv, "eth1", "198.18.1.2/24")
+    lab.veth(router, "t2", "198.18.2.1/24", srv, "eth2", "198.18.2.2/24")
+    frr = lab.FrrBgp(router, workdir, lab.frr_bgpd_conf(65001, "198.18.1.1", [
+        {"address": "198.18.1.2", "remote_as": 65101},
+        {"address": "198.18.2.2", "remote_as": 65101}])).start()
+    lab.Unbound(srv, ANYCAST, workdir).start(wait=False)
+    text = config(65101, "198.18.1.1", 65001) + """
+  [[bgp.neighbor]]
+  address = "198.18.2.1"
+  remote_asn = 65001
+  hold_time = "9s"
+"""
+    d = lab.Anycastd(srv, workdir, text).start()
+    try:
+        for peer in ("198.18.1.2", "198.18.2.2"):
+            wait_until(lambda: frr.peer_state(peer) == "Established", 20,
+                       what=f"FRR session with {peer}")
+        kept, changed = frr_connections(frr, "198.18.1.2"), frr_connections(frr, "198.18.2.2")
+        second = 'address = "198.18.2.1"\n  remote_asn = 65001\n  hold_time = '
+        r = d.reload(text.replace(second + '"9s"', second + '"12s"'))
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: frr_connections(frr, "198.18.2.2") == changed + 1, 20,
+                   what="the changed neighbour's new session")
+        wait_until(lambda: frr.peer_state("198.18.2.2") == "Established", 20,
+                   what="the changed neighbour up again")
+        # The new session negotiated the new hold time.
+        wait_until(lambda: d.status()["protocols"]["bgp"]["neighbors"][1]["hold_time_s"] == 12,
+                   10, what="hold time 12 s on the restarted session")
+        assert frr_connections(frr, "198.18.1.2") == kept
+        states = [n["state"] for n in d.status()["protocols"]["bgp"]["neighbors"]]
+        assert states == ["Established", "Established"]
+    finally:
+        d.stop()
+        frr.stop()
