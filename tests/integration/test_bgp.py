@@ -7,6 +7,7 @@ BIRD 2 and GoBGP as the upstream, ExaBGP as a sender of malformed UPDATEs.
 Both servers run unbound on 198.19.224.2 and anycastd announcing it."""
 
 import signal
+from pathlib import Path
 import time
 
 import lab
@@ -350,3 +351,85 @@ def test_frr_transport_change_restarts_only_that_neighbor(namespaces, workdir):
     finally:
         d.stop()
         frr.stop()
+
+
+# A BGP peer of a few lines in the router's namespace: for each case it
+# accepts anycastd's connection, opens the session (AS 65001, hold 9 s),
+# waits for the test's go-N file, sends case N and closes a second later.
+BAD_PEER = r"""
+import os, socket, sys, time
+workdir, cases = sys.argv[1], [bytes.fromhex(h) for h in sys.argv[2:]]
+marker = b"\xff" * 16
+body = bytes([4]) + (65001).to_bytes(2, "big") + (9).to_bytes(2, "big") + bytes([198, 18, 1, 1, 0])
+open_msg = marker + (19 + len(body)).to_bytes(2, "big") + b"\x01" + body
+keepalive = marker + b"\x00\x13\x04"
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", 179))
+srv.listen(1)
+for n, case in enumerate(cases):
+    c, _ = srv.accept()
+    c.sendall(open_msg + keepalive)
+    while not os.path.exists(os.path.join(workdir, f"go-{n}")):
+        time.sleep(0.05)
+    c.sendall(case)
+    time.sleep(1)
+    c.close()
+"""
+
+
+def bgp_update(attributes, nlri=bytes([24, 203, 0, 113])):
+    body = b"\x00\x00" + len(attributes).to_bytes(2, "big") + attributes + nlri
+    return b"\xff" * 16 + (19 + len(body)).to_bytes(2, "big") + b"\x02" + body
+
+
+def test_bad_messages_each_move_exactly_their_counter(namespaces, workdir):
+    """One bad message of each class from a raw peer: exactly its counter
+    moves (a drop reason or an RFC 7606 approach), and every message is
+    counted once (received = accepted + dropped)."""
+    router = namespaces("rtrx")
+    origin = bytes([0x40, 1, 1, 0])
+    # The raw peer's OPEN has no 4-octet AS capability: 2-octet AS numbers.
+    as_path = bytes([0x40, 2, 4, 2, 1]) + (65001).to_bytes(2, "big")
+    next_hop = bytes([0x40, 3, 4, 198, 18, 1, 1])
+    bad_marker = bytearray(b"\xff" * 16 + b"\x00\x13\x04")
+    bad_marker[3] = 0
+    cases = [
+        ("bad_marker", bytes(bad_marker)),
+        ("bad_length", b"\xff" * 16 + b"\x00\x10\x04"),
+        # RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded.
+        ("rfc7606.attribute_discard",
+         bgp_update(origin + as_path + next_hop + bytes([0x40, 5, 4, 0, 0, 0, 100]))),
+        # RFC 7606 §7.8: COMMUNITIES of 3 octets: treat-as-withdraw.
+        ("rfc7606.treat_as_withdraw",
+         bgp_update(origin + as_path + next_hop + bytes([0xc0, 8, 3, 1, 2, 3]))),
+    ]
+    peer = router.popen("python3", "-c", BAD_PEER, workdir, *[c.hex() for _, c in cases],
+                        log=f"{workdir}/bad-peer.log")
+    srv, u, d = server(namespaces, workdir, "srvx", router, 1, 65101, "s1", unbound=False)
+
+    def counters():
+        n = neighbor(d)
+        assert n["received"] == n["accepted"] + sum(n["dropped"].values()), n
+        moved = dict(n["dropped"])
+        moved.update({f"rfc7606.{k}": v for k, v in n["rfc7606"].items()})
+        return moved
+
+    try:
+        for i, (name, _) in enumerate(cases):
+            wait_until(lambda: neighbor(d)["state"] == "Established", 30,
+                       what=f"the session with the raw peer for {name}")
+            before = counters()
+            (Path(workdir) / f"go-{i}").touch()
+            wait_until(lambda: counters().get(name, 0) > before.get(name, 0), 10, 0.05,
+                       what=f"anycastd to count {name}")
+            after = counters()
+            delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+            assert delta == {name: 1}, (name, delta)
+            wait_until(lambda: neighbor(d)["state"] != "Established", 10,
+                       what="the peer to close the session")
+        lines = d.ctl("status").stdout
+        assert "bad_marker 1" in lines and "treat_as_withdraw 1" in lines, lines
+    finally:
+        d.stop()
+        lab.stop(peer)
