@@ -16,7 +16,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "session/log.hpp"
+#include "bgp/reload.hpp"
+#include "util/overloaded.hpp"
 
 namespace anycastd::bgp {
 
@@ -91,39 +92,25 @@ void set_gtsm(int fd, Family family) {
 
 }  // namespace
 
-BgpSession::Peer::Peer(asio::io_context& io, FsmConfig config) : fsm(std::move(config)) {
-  for (auto& t : timers)
-    t = std::make_unique<Timer>(io);
-}
+BgpSession::Peer::Peer(asio::io_context& io, FsmConfig config,
+                       session::TimerSet<TimerId>::Fired fired)
+    : fsm(std::move(config)), timers(io, std::move(fired)) {}
 
 BgpSession::BgpSession(asio::io_context& io, const config::BgpConfig& config,
                        std::optional<IpAddress> router_id, core::AnnouncementBus& bus,
                        bfd::BfdSessions* bfd)
-    : io_(io),
-      config_(config),
-      bus_(bus),
-      bfd_(bfd),
-      shutdown_(io),
-      log_limiter_(std::chrono::seconds(10), 5) {
+    : io_(io), config_(config), bus_(bus), bfd_(bfd), shutdown_(io) {
   if (config_.router_id) router_id = config_.router_id;
   if (!router_id || !router_id->is_v4()) {
     throw std::runtime_error(
         "bgp: no BGP Identifier: set [daemon] router_id or [bgp] router_id to an IPv4 address");
   }
-  std::random_device seed;
-  for (const auto& neighbor : config_.neighbors) {
-    FsmConfig fc;
-    fc.neighbor = neighbor;
-    fc.local_asn = config_.asn;
-    fc.bgp_identifier = router_id->v4_value();
-    fc.degraded_med = config_.degraded_med;
-    fc.degraded_prepend = config_.degraded_prepend;
-    fc.seed = seed();
-    peers_.push_back(std::make_unique<Peer>(io, std::move(fc)));
-  }
+  bgp_identifier_ = router_id->v4_value();
+  for (const auto& neighbor : config_.neighbors)
+    add_peer(neighbor);
   subscription_ = bus_.subscribe([this](const core::RouteChange& change) {
-    for (std::size_t i = 0; i < peers_.size(); ++i)
-      feed(i, RouteChanged{change.prefix, change.action, change.cause});
+    for (const auto& [id, peer] : peers_)
+      feed(id, RouteChanged{change.prefix, change.action, change.cause});
     request_flush();
   });
 }
@@ -131,6 +118,47 @@ BgpSession::BgpSession(asio::io_context& io, const config::BgpConfig& config,
 BgpSession::~BgpSession() {
   bus_.unsubscribe(subscription_);
   alive_.reset();
+}
+
+FsmConfig BgpSession::fsm_config(const config::BgpNeighborConfig& neighbor) const {
+  FsmConfig fc;
+  fc.neighbor = neighbor;
+  fc.local_asn = config_.asn;
+  fc.bgp_identifier = bgp_identifier_;
+  fc.degraded_med = config_.degraded_med;
+  fc.degraded_prepend = config_.degraded_prepend;
+  fc.seed = std::random_device{}();
+  return fc;
+}
+
+BgpSession::PeerId BgpSession::add_peer(const config::BgpNeighborConfig& neighbor) {
+  const PeerId id = next_peer_++;
+  peers_.emplace(id, std::make_unique<Peer>(io_, fsm_config(neighbor),
+                                            [this, id](TimerId t) { feed(id, TimerExpired{t}); }));
+  return id;
+}
+
+// RFC 5882 §4.2: a BFD session that never comes Up blocks nothing; only its
+// Up -> Down closes the BGP session.
+void BgpSession::watch_bfd(PeerId id) {
+  Peer& p = *peers_.at(id);
+  const auto& neighbor = p.fsm.config().neighbor;
+  if (!bfd_ || !neighbor.bfd) {
+    p.bfd = bfd::Watch{};
+    return;
+  }
+  p.bfd = bfd_->watch(neighbor.address, "", "bgp",
+                      [this, alive = std::weak_ptr<bool>(alive_), id](bfd::PeerEvent e) {
+                        if (alive.expired() || e != bfd::PeerEvent::down) return;
+                        feed(id, BfdDown{});
+                      });
+}
+
+std::optional<BgpSession::PeerId> BgpSession::peer_of(const IpAddress& address) const {
+  for (const auto& [id, peer] : peers_) {
+    if (peer->fsm.config().neighbor.address == address) return id;
+  }
+  return std::nullopt;
 }
 
 void BgpSession::start() {
@@ -141,20 +169,11 @@ void BgpSession::start() {
                                  [family](const auto& n) { return n.address.family == family; });
     if (any) listen(family);
   }
-  for (std::size_t i = 0; i < peers_.size(); ++i) {
+  for (const auto& [id, peer] : peers_) {
     for (const auto& [prefix, entry] : bus_.routes())
-      feed(i, RouteChanged{prefix, entry.action, core::Cause::health});
-    feed(i, ManualStart{});
-    // RFC 5882 §4.2: a BFD session that never comes Up blocks nothing; only
-    // its Up -> Down closes the BGP session.
-    if (bfd_ && config_.neighbors[i].bfd) {
-      peers_[i]->bfd =
-          bfd_->watch(config_.neighbors[i].address, "", "bgp",
-                      [this, alive = std::weak_ptr<bool>(alive_), i](bfd::PeerEvent e) {
-                        if (alive.expired() || e != bfd::PeerEvent::down) return;
-                        feed(i, BfdDown{});
-                      });
-    }
+      feed(id, RouteChanged{prefix, entry.action, core::Cause::health});
+    feed(id, Start{});
+    watch_bfd(id);
   }
 }
 
@@ -187,32 +206,49 @@ void BgpSession::listen(Family family) {
     spdlog::warn("bgp: {}: {}; connecting to neighbours only", what, ec.message());
     return;
   }
-  acceptors_.push_back(std::move(acceptor));
-  accept(acceptors_.size() - 1);
+  acceptors_.emplace(family, std::move(acceptor));
+  accept(family);
 }
 
-void BgpSession::accept(std::size_t listener) {
-  acceptors_[listener].async_accept([this, alive = std::weak_ptr<bool>(alive_), listener](
-                                        const boost::system::error_code& ec, tcp::socket socket) {
+void BgpSession::set_listen_keys(Family family, const config::BgpConfig& before) {
+  const auto it = acceptors_.find(family);
+  if (it == acceptors_.end()) return;
+  const int fd = it->second.native_handle();
+  // An empty key removes the one a neighbour that is gone had.
+  for (const auto& n : before.neighbors) {
+    if (n.address.family == family && !n.password.empty() &&
+        std::none_of(config_.neighbors.begin(), config_.neighbors.end(),
+                     [&](const auto& m) { return m.address == n.address; })) {
+      set_md5(fd, n.address, "");
+    }
+  }
+  for (const auto& n : config_.neighbors) {
+    const auto old = std::find_if(before.neighbors.begin(), before.neighbors.end(),
+                                  [&](const auto& m) { return m.address == n.address; });
+    const std::string old_key = old == before.neighbors.end() ? "" : old->password;
+    if (n.address.family == family && n.password != old_key) set_md5(fd, n.address, n.password);
+  }
+}
+
+void BgpSession::accept(Family family) {
+  acceptors_.at(family).async_accept([this, alive = std::weak_ptr<bool>(alive_), family](
+                                         const boost::system::error_code& ec, tcp::socket socket) {
     if (alive.expired() || ec == asio::error::operation_aborted) return;
     if (!ec) {
       boost::system::error_code ec2;
       const auto remote = socket.remote_endpoint(ec2);
       const IpAddress address = ec2 ? IpAddress{} : from_asio(remote.address());
-      std::optional<std::size_t> peer;
-      for (std::size_t i = 0; i < peers_.size(); ++i) {
-        if (peers_[i]->fsm.config().neighbor.address == address) peer = i;
-      }
+      const auto peer = peer_of(address);
       if (!peer) {
         // Only configured neighbours may talk to us.
-        log(Log{config::LogLevel::warn,
-                "bgp: refused a connection from " + address.to_string() +
-                    ", which is not a configured neighbor",
-                "bgp:refused"});
+        log_.write(Log{config::LogLevel::warn,
+                       "bgp: refused a connection from " + address.to_string() +
+                           ", which is not a configured neighbor",
+                       "bgp:refused"});
         socket.close(ec2);
       } else {
         try {
-          if (peers_[*peer]->fsm.config().neighbor.ttl_security) {
+          if (peers_.at(*peer)->fsm.config().neighbor.ttl_security) {
             set_gtsm(socket.native_handle(), address.family);
           }
           const ConnId id = adopt(*peer, std::move(socket), false);
@@ -220,28 +256,29 @@ void BgpSession::accept(std::size_t listener) {
           const auto local = connections_.at(id)->socket.local_endpoint(ec3);
           feed(*peer, TcpConnected{id, false, from_asio(local.address())});
         } catch (const std::runtime_error& e) {
-          log(Log{config::LogLevel::warn, e.what(), "bgp:accept"});
+          log_.write(Log{config::LogLevel::warn, e.what(), "bgp:accept"});
         }
       }
     }
-    accept(listener);
+    // A closed acceptor (stop) ends the loop with operation_aborted above.
+    accept(family);
   });
 }
 
-ConnId BgpSession::adopt(std::size_t peer, tcp::socket socket, bool outgoing) {
+ConnId BgpSession::adopt(PeerId peer, tcp::socket socket, bool outgoing) {
   const ConnId id = next_conn_++;
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   connections_.emplace(id, std::make_unique<Connection>(peer, std::move(socket)));
   spdlog::debug("bgp: neighbor {}: {} connection {}",
-                peers_[peer]->fsm.config().neighbor.address.to_string(),
+                peers_.at(peer)->fsm.config().neighbor.address.to_string(),
                 outgoing ? "outgoing" : "incoming", id);
   read(id);
   return id;
 }
 
-void BgpSession::connect(std::size_t peer) {
-  Peer& p = *peers_[peer];
+void BgpSession::connect(PeerId peer) {
+  Peer& p = *peers_.at(peer);
   const auto& n = p.fsm.config().neighbor;
   const std::uint64_t generation = ++p.connect_generation;
   boost::system::error_code ec;
@@ -260,7 +297,9 @@ void BgpSession::connect(std::size_t peer) {
     p.connecting.reset();
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), peer, generation,
                      reason = std::string(e.what())] {
-      if (alive.expired() || peers_[peer]->connect_generation != generation) return;
+      if (alive.expired()) return;
+      const auto it = peers_.find(peer);
+      if (it == peers_.end() || it->second->connect_generation != generation) return;
       feed(peer, TcpConnectFailed{reason});
     });
     return;
@@ -269,7 +308,9 @@ void BgpSession::connect(std::size_t peer) {
                        [this, alive = std::weak_ptr<bool>(alive_), peer,
                         generation](const boost::system::error_code& ec) {
                          if (alive.expired()) return;
-                         Peer& p = *peers_[peer];
+                         const auto it = peers_.find(peer);
+                         if (it == peers_.end()) return;
+                         Peer& p = *it->second;
                          // An attempt given up (AbortConnect) or replaced is stale.
                          if (p.connect_generation != generation || !p.connecting) return;
                          if (ec) {
@@ -384,54 +425,39 @@ void BgpSession::finalize(ConnId id) {
   });
 }
 
-void BgpSession::feed(std::size_t peer, const Event& event) {
-  execute(peer, peers_[peer]->fsm.handle(event, Clock::now()));
+void BgpSession::feed(PeerId peer, const Event& event) {
+  const auto it = peers_.find(peer);
+  if (it == peers_.end()) return;
+  execute(peer, it->second->fsm.handle(event, Clock::now()));
 }
 
-void BgpSession::execute(std::size_t peer, std::vector<Action> actions) {
-  Peer& p = *peers_[peer];
+void BgpSession::execute(PeerId peer, std::vector<Action> actions) {
+  Peer& p = *peers_.at(peer);
   for (auto& action : actions) {
-    if (std::holds_alternative<Connect>(action)) {
-      connect(peer);
-    } else if (std::holds_alternative<AbortConnect>(action)) {
-      ++p.connect_generation;
-      if (p.connecting) {
-        boost::system::error_code ec;
-        p.connecting->close(ec);
-        p.connecting.reset();
-      }
-    } else if (auto* s = std::get_if<Send>(&action)) {
-      const auto it = connections_.find(s->conn);
-      if (it == connections_.end() || it->second->closing) continue;
-      it->second->out.push_back(std::move(s->bytes));
-      write(s->conn);
-    } else if (auto* c = std::get_if<Close>(&action)) {
-      close(c->conn);
-    } else if (auto* a = std::get_if<ArmTimer>(&action)) {
-      arm(peer, *a);
-    } else if (auto* t = std::get_if<CancelTimer>(&action)) {
-      auto& timer = *p.timers[static_cast<std::size_t>(t->timer)];
-      ++timer.generation;
-      timer.timer.cancel();
-    } else if (auto* l = std::get_if<Log>(&action)) {
-      log(*l);
-    } else if (std::holds_alternative<Stopped>(action)) {
-      check_done();
-    }
+    std::visit(Overloaded{
+                   [&](const Connect&) { connect(peer); },
+                   [&](const AbortConnect&) {
+                     ++p.connect_generation;
+                     if (p.connecting) {
+                       boost::system::error_code ec;
+                       p.connecting->close(ec);
+                       p.connecting.reset();
+                     }
+                   },
+                   [&](Send& a) {
+                     const auto it = connections_.find(a.conn);
+                     if (it == connections_.end() || it->second->closing) return;
+                     it->second->out.push_back(std::move(a.bytes));
+                     write(a.conn);
+                   },
+                   [&](const Close& a) { close(a.conn); },
+                   [&](const ArmTimer& a) { p.timers.arm(a.timer, a.at); },
+                   [&](const CancelTimer& a) { p.timers.cancel(a.timer); },
+                   [&](const Log& a) { log_.write(a); },
+                   [&](const Stopped&) { check_done(); },
+               },
+               action);
   }
-}
-
-void BgpSession::arm(std::size_t peer, const ArmTimer& a) {
-  auto& t = *peers_[peer]->timers[static_cast<std::size_t>(a.timer)];
-  const std::uint64_t generation = ++t.generation;
-  t.timer.expires_at(a.at);
-  t.timer.async_wait([this, alive = std::weak_ptr<bool>(alive_), peer, which = a.timer,
-                      generation](const boost::system::error_code& ec) {
-    // A completion from before the timer was re-armed or cancelled is stale.
-    if (alive.expired() || ec) return;
-    if (peers_[peer]->timers[static_cast<std::size_t>(which)]->generation != generation) return;
-    feed(peer, TimerExpired{which});
-  });
 }
 
 void BgpSession::request_flush() {
@@ -441,43 +467,77 @@ void BgpSession::request_flush() {
   asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.expired()) return;
     flush_pending_ = false;
-    for (std::size_t i = 0; i < peers_.size(); ++i)
-      feed(i, Flush{});
+    for (const auto& [id, peer] : peers_)
+      feed(id, Flush{});
   });
 }
 
-void BgpSession::log(const Log& line) {
-  std::string text = line.text;
-  if (!line.rate_key.empty()) {
-    const auto verdict = log_limiter_.check(line.rate_key, LogRateLimiter::Clock::now());
-    if (!verdict.log) return;
-    if (verdict.suppressed_before > 0) {
-      text += " (" + std::to_string(verdict.suppressed_before) + " similar lines suppressed)";
+bool BgpSession::reconfigure(const config::Config& next) {
+  if (!next.bgp) return false;
+  const std::optional<IpAddress> router_id =
+      next.bgp->router_id ? next.bgp->router_id : next.daemon.router_id;
+  if (!router_id || !router_id->is_v4() || router_id->v4_value() != bgp_identifier_) return false;
+  const auto plan = plan_reload(config_, *next.bgp);
+  const config::BgpConfig before = std::exchange(config_, *next.bgp);
+  for (const auto& address : plan.removed) {
+    const auto id = peer_of(address);
+    if (!id) continue;
+    // The Cease is queued on the connection, which outlives the neighbour.
+    feed(*id, Deconfigure{});
+    peers_.erase(*id);
+  }
+  for (const auto& neighbor : config_.neighbors) {
+    const auto id = peer_of(neighbor.address);
+    if (!id) continue;
+    const bool restart = std::find(plan.restarted.begin(), plan.restarted.end(),
+                                   neighbor.address) != plan.restarted.end();
+    // Keeps the seed: the FSM's jitter stream goes on.
+    FsmConfig fc = fsm_config(neighbor);
+    fc.seed = peers_.at(*id)->fsm.config().seed;
+    feed(*id, Reconfigure{std::move(fc), restart});
+    if (started_) watch_bfd(*id);
+  }
+  if (started_) {
+    for (Family family : {Family::ipv4, Family::ipv6}) {
+      const bool any = std::any_of(config_.neighbors.begin(), config_.neighbors.end(),
+                                   [family](const auto& n) { return n.address.family == family; });
+      if (any && !acceptors_.contains(family)) listen(family);
+      set_listen_keys(family, before);
     }
   }
-  spdlog::log(session::to_spdlog(line.level), "{}", text);
-}
-
-bool BgpSession::reconfigure(const config::Config& next) {
-  return next.bgp && *next.bgp == config_;
+  for (const auto& address : plan.added) {
+    const auto& neighbor = *std::find_if(config_.neighbors.begin(), config_.neighbors.end(),
+                                         [&](const auto& n) { return n.address == address; });
+    const PeerId id = add_peer(neighbor);
+    if (!started_) continue;
+    for (const auto& [prefix, entry] : bus_.routes())
+      feed(id, RouteChanged{prefix, entry.action, core::Cause::health});
+    feed(id, Start{});
+    watch_bfd(id);
+  }
+  spdlog::info(
+      "bgp: reload: {} neighbors added, {} removed, {} restarted, {} re-sent, {} unchanged",
+      plan.added.size(), plan.removed.size(), plan.restarted.size(), plan.resent.size(),
+      plan.kept.size());
+  return true;
 }
 
 void BgpSession::stop(const core::StopBudget& budget, std::function<void()> done) {
   shutdown_.start(std::move(done), budget.protocols_done(), "bgp");
-  for (auto& a : acceptors_) {
+  for (auto& [family, acceptor] : acceptors_) {
     boost::system::error_code ec;
-    a.close(ec);
+    acceptor.close(ec);
   }
-  for (std::size_t i = 0; i < peers_.size(); ++i)
-    feed(i, ManualStop{});
+  for (const auto& [id, peer] : peers_)
+    feed(id, Stop{budget.drain_until(), budget.protocols_done()});
   check_done();
 }
 
 // Done when every neighbour has stopped and every NOTIFICATION is written.
 void BgpSession::check_done() {
   if (!shutdown_.pending()) return;
-  for (const auto& p : peers_) {
-    if (!p->fsm.stopped()) return;
+  for (const auto& [id, peer] : peers_) {
+    if (!peer->fsm.stopped()) return;
   }
   if (!connections_.empty()) return;
   finish_shutdown();
@@ -490,8 +550,9 @@ void BgpSession::finish_shutdown() {
 nlohmann::json BgpSession::status() const {
   const auto now = Clock::now();
   nlohmann::json neighbors = nlohmann::json::array();
-  for (const auto& p : peers_) {
-    const Fsm& f = p->fsm;
+  core::PacketCounters total;
+  for (const auto& [id, peer] : peers_) {
+    const Fsm& f = peer->fsm;
     const Counters& c = f.counters();
     nlohmann::json uptime = nullptr;
     if (c.established_at) {
@@ -503,15 +564,33 @@ nlohmann::json BgpSession::status() const {
         {"state", to_string(f.state())},
         {"uptime_s", uptime},
         {"last_error", c.last_error},
+        {"established_transitions", c.established_transitions},
+        {"hold_time_s", f.hold_time()},
         {"prefixes_sent", f.advertised().size()},
         {"prefixes_received_discarded", c.prefixes_received_discarded},
-        {"messages_in", c.messages_in},
-        {"messages_out", c.messages_out},
-        {"updates_treated_as_withdraw", c.updates_treated_as_withdraw},
-        {"hold_time_s", f.hold_time()},
+        {"received", c.messages.received},
+        {"accepted", c.messages.accepted},
+        {"dropped", c.messages.dropped},
+        {"sent", c.sent},
+        {"received_by_type", c.received_by_type},
+        {"sent_by_type", c.sent_by_type},
+        {"notifications_sent", c.notifications_sent},
+        {"notifications_received", c.notifications_received},
+        {"rfc7606",
+         {{"attribute_discard", c.attribute_discard},
+          {"treat_as_withdraw", c.treat_as_withdraw},
+          {"session_reset", c.session_reset}}},
     });
+    total.received += c.messages.received;
+    total.accepted += c.messages.accepted;
+    for (const auto& [reason, count] : c.messages.dropped)
+      total.dropped[reason] += count;
   }
-  return {{"asn", config_.asn}, {"neighbors", neighbors}};
+  return {{"asn", config_.asn},
+          {"received", total.received},
+          {"accepted", total.accepted},
+          {"dropped", total.dropped},
+          {"neighbors", neighbors}};
 }
 
 }  // namespace anycastd::bgp

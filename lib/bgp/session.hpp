@@ -2,11 +2,12 @@
 // port 179 and timers.
 //
 //   AnnouncementBus --RouteChange--> RouteChanged (+ one posted Flush per burst)
-//   steady_timer x5 per neighbour -----------------> TimerExpired
+//   session::TimerSet per neighbour ---------------> TimerExpired
 //   listening sockets :179 (configured peers only) -> TcpConnected (incoming)
 //   our connection attempts -----------------------> TcpConnected / TcpConnectFailed
 //   TCP reads, framed by the header's length ------> MessageReceived / TcpClosed
-//   start() / shutdown(done) ----------------------> ManualStart / ManualStop
+//   start() / stop(budget, done) ------------------> Start / Stop
+//   reconfigure(next), bgp::plan_reload -----------> Reconfigure / Deconfigure
 //                                                          v
 //                                                   bgp::Fsm::handle()
 //                                                          |
@@ -14,10 +15,11 @@
 //        Send: queued async writes <-----------------------+
 //        Close: after the queue is written <---------------+
 //        ArmTimer / CancelTimer <--------------------------+
-//        Log: spdlog, rate-limited where keyed <-----------+
+//        Log: session::LogWriter, rate-limited <-----------+
 //        Stopped: when every neighbour is, shutdown's done <+
 //
-//   status(): per neighbour state, uptime, last error, counters (JSON)
+//   status(): per neighbour state, uptime, last error, counters (JSON,
+//   lib/control/PROTOCOL.md)
 //
 // Every socket towards a neighbour gets its TCP-MD5 key (RFC 2385) before
 // connecting or listening, and with ttl_security IP_TTL 255 / IP_MINTTL 254
@@ -25,7 +27,6 @@
 // generation numbers and connection ids.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,7 +37,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bfd/session.hpp"
@@ -44,8 +44,9 @@
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
+#include "session/log.hpp"
 #include "session/stop_deadline.hpp"
-#include "util/rate_limit.hpp"
+#include "session/timers.hpp"
 
 namespace anycastd::bgp {
 
@@ -65,32 +66,32 @@ class BgpSession : public core::Protocol {
   // Opens the listening sockets and starts every neighbour. Throws
   // std::runtime_error naming the socket call that failed.
   void start() override;
-  // Drains (at most 1 s), withdraws, sends Cease/Administrative Shutdown
-  // and calls `done`; `done` is called within 1.4 s regardless.
+  // Drains until budget.drain_until(), withdraws, sends Cease/Administrative
+  // Shutdown and calls `done`, by budget.protocols_done() at the latest.
   void stop(const core::StopBudget& budget, std::function<void()> done) override;
-  // Until the protocol plans its sessions itself: in place only when the
-  // section did not change.
+  // Per neighbour (bgp::plan_reload): added ones start, removed ones get
+  // Cease/Peer De-configured, those whose transport changed restart, the
+  // others stay up and re-send what now looks different. False only when
+  // the BGP Identifier is gone.
   bool reconfigure(const config::Config& next) override;
   nlohmann::json status() const override;
 
  private:
-  struct Timer {
-    explicit Timer(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
-    std::uint64_t generation = 0;
-  };
+  // Neighbours are numbered once: a reload adds and removes them while
+  // completions that name one may still be queued.
+  using PeerId = std::uint64_t;
   struct Peer {
-    Peer(boost::asio::io_context& io, FsmConfig config);
+    Peer(boost::asio::io_context& io, FsmConfig config, session::TimerSet<TimerId>::Fired fired);
     Fsm fsm;
-    std::array<std::unique_ptr<Timer>, kTimerCount> timers;
+    session::TimerSet<TimerId> timers;
     std::optional<boost::asio::ip::tcp::socket> connecting;
     std::uint64_t connect_generation = 0;
     bfd::Watch bfd;  // with bfd = true: its Up -> Down is BfdDown
   };
   struct Connection {
-    Connection(std::size_t peer, boost::asio::ip::tcp::socket socket)
+    Connection(PeerId peer, boost::asio::ip::tcp::socket socket)
         : peer(peer), socket(std::move(socket)) {}
-    std::size_t peer;
+    PeerId peer;
     boost::asio::ip::tcp::socket socket;
     std::vector<std::uint8_t> in = std::vector<std::uint8_t>(kReadBuffer);
     std::size_t used = 0;
@@ -100,14 +101,18 @@ class BgpSession : public core::Protocol {
   };
   static constexpr std::size_t kReadBuffer = 65536;
 
-  void feed(std::size_t peer, const Event& event);
-  void execute(std::size_t peer, std::vector<Action> actions);
-  void connect(std::size_t peer);
-  void arm(std::size_t peer, const ArmTimer& a);
-  void log(const Log& line);
+  FsmConfig fsm_config(const config::BgpNeighborConfig& neighbor) const;
+  PeerId add_peer(const config::BgpNeighborConfig& neighbor);
+  std::optional<PeerId> peer_of(const IpAddress& address) const;
+  void watch_bfd(PeerId id);
+  void feed(PeerId peer, const Event& event);
+  void execute(PeerId peer, std::vector<Action> actions);
+  void connect(PeerId peer);
   void listen(Family family);
-  void accept(std::size_t listener);
-  ConnId adopt(std::size_t peer, boost::asio::ip::tcp::socket socket, bool outgoing);
+  // The TCP-MD5 keys of `family`'s neighbours on its listening socket.
+  void set_listen_keys(Family family, const config::BgpConfig& before);
+  void accept(Family family);
+  ConnId adopt(PeerId peer, boost::asio::ip::tcp::socket socket, bool outgoing);
   void read(ConnId id);
   void on_read(ConnId id, std::size_t n);
   void write(ConnId id);
@@ -122,14 +127,16 @@ class BgpSession : public core::Protocol {
   core::AnnouncementBus& bus_;
   bfd::BfdSessions* bfd_;
   core::AnnouncementBus::SubscriptionId subscription_ = 0;
-  std::vector<std::unique_ptr<Peer>> peers_;
-  std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
+  std::uint32_t bgp_identifier_ = 0;
+  std::map<PeerId, std::unique_ptr<Peer>> peers_;
+  PeerId next_peer_ = 1;
+  std::map<Family, boost::asio::ip::tcp::acceptor> acceptors_;
   std::map<ConnId, std::unique_ptr<Connection>> connections_;
   ConnId next_conn_ = 1;
   bool started_ = false;
   bool flush_pending_ = false;
   session::StopDeadline shutdown_;
-  LogRateLimiter log_limiter_;
+  session::LogWriter log_;
   // Cleared on destruction, so completions queued before it do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -234,6 +234,15 @@ std::string protocol_lines(const std::string& name, const json& protocol) {
     if (auto uptime = seconds(neighbor, "uptime_s")) line += " for " + *uptime;
     if (auto dead = seconds(neighbor, "dead_in_s")) line += ", dead in " + *dead;
     if (auto sent = text(neighbor, "prefixes_sent")) line += ", " + *sent + " prefixes sent";
+    // BGP: the non-zero counters of each kind, "RFC 7606 treat_as_withdraw 1".
+    for (const auto& [key, label] :
+         {std::pair{"rfc7606", "RFC 7606"}, std::pair{"notifications_sent", "NOTIFICATIONs sent"},
+          std::pair{"notifications_received", "NOTIFICATIONs received"}}) {
+      if (const json* counts = field(neighbor, key)) {
+        if (const auto [total, reasons] = count_reasons(*counts); total > 0)
+          line += fmt::format(", {} {}", label, reasons);
+      }
+    }
     if (auto error = text(neighbor, "last_error"); error && !error->empty()) {
       line += ", last error: " + *error;
     }

@@ -7,7 +7,7 @@
 #include <span>
 #include <variant>
 
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace anycastd::bgp;

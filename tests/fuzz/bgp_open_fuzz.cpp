@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bgp/fsm.hpp"
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace anycastd;
@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.bgp_identifier = 0xc6120102;
   Fsm fsm(config);
   const auto now = Clock::now();
-  fsm.handle(ManualStart{}, now);
+  fsm.handle(Start{}, now);
   fsm.handle(TcpConnected{1, true, IpAddress::v4(0xc6120102)}, now);
   std::vector<std::uint8_t> message(kHeaderSize, 0xff);
   message[16] = static_cast<std::uint8_t>((kHeaderSize + size) >> 8);

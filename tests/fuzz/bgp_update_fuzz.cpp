@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace anycastd::bgp;

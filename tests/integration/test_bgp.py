@@ -7,6 +7,7 @@ BIRD 2 and GoBGP as the upstream, ExaBGP as a sender of malformed UPDATEs.
 Both servers run unbound on 198.19.224.2 and anycastd announcing it."""
 
 import signal
+from pathlib import Path
 import time
 
 import lab
@@ -98,7 +99,7 @@ def test_frr_failover_drain_and_stop(namespaces, workdir):
                    what="the anycast route in the router's kernel")
         active = wait_until(lambda: client_answer(client), 10, what="a DNS answer at the client")
         n = neighbor(d1)
-        assert n["prefixes_sent"] == 1 and n["messages_out"] >= 3 and n["uptime_s"] is not None
+        assert n["prefixes_sent"] == 1 and n["sent"] >= 3 and n["uptime_s"] is not None
 
         # The serving site's unbound dies: its route goes, the client moves.
         (dead_ns, dead_u, dead_d, other) = ((srv1, u1, d1, srv2) if active == srv1.name
@@ -245,7 +246,7 @@ neighbor 198.18.1.2 {
 }
 """).start()
     try:
-        wait_until(lambda: neighbor(d)["updates_treated_as_withdraw"] >= 1, 30,
+        wait_until(lambda: neighbor(d)["rfc7606"]["treat_as_withdraw"] >= 1, 30,
                    what=f"a treat-as-withdraw UPDATE ({exa.log_text()[-2000:]})")
         n = neighbor(d)
         assert n["state"] == "Established"
@@ -257,3 +258,178 @@ neighbor 198.18.1.2 {
     finally:
         d.stop()
         exa.stop()
+
+
+def frr_connections(frr, peer):
+    """FRR's count of sessions it established with `peer`."""
+    info = frr.json(f"show bgp neighbor {peer} json").get(peer, {})
+    return info.get("connectionsEstablished")
+
+
+def communities(frr, prefix):
+    return [p.get("community", {}).get("string", "") for p in frr.route(prefix)]
+
+
+def test_frr_reload_of_announcements_keeps_the_session(namespaces, workdir):
+    """A reload that adds a community to the neighbour and a new service
+    re-sends UPDATEs: both reach FRR's table while the session stays up
+    (FRR's connectionsEstablished does not move)."""
+    router = namespaces("rtrl")
+    frr = lab.FrrBgp(router, workdir, lab.frr_bgpd_conf(65001, "198.18.1.1", [
+        {"address": "198.18.1.2", "remote_as": 65101}])).start()
+    srv, u, d = server(namespaces, workdir, "srvl", router, 1, 65101, "s1")
+    try:
+        wait_until(lambda: frr.route(f"{ANYCAST}/32"), 20, what="the route at FRR")
+        before = frr_connections(frr, "198.18.1.2")
+        ours = neighbor(d)["established_transitions"]
+        second = "198.19.224.3"
+        text = d.config.read_text().replace('communities = ["65101:100"]',
+                                            'communities = ["65101:100", "65101:200"]')
+        text = text.replace("[bgp]", f"""[[service]]
+name = "dns2"
+prefixes = ["{second}/32"]
+interval = "200ms"
+timeout = "150ms"
+rise = 2
+  [[service.check]]
+  type = "dns"
+  target = "{ANYCAST}"
+  name = "test.home."
+
+[bgp]""")
+        t0 = time.monotonic()
+        r = d.reload(text)
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: any("65101:200" in c for c in communities(frr, f"{ANYCAST}/32")), 10,
+                   0.05, what="the new community at FRR")
+        wait_until(lambda: frr.route(f"{second}/32"), 10, 0.05, what="the new service at FRR")
+        print(f"\nreload reached FRR's table after {time.monotonic() - t0:.2f}s")
+        assert frr_connections(frr, "198.18.1.2") == before
+        assert frr.peer_state("198.18.1.2") == "Established"
+        assert neighbor(d)["established_transitions"] == ours
+    finally:
+        d.stop()
+        frr.stop()
+
+
+def test_frr_transport_change_restarts_only_that_neighbor(namespaces, workdir):
+    """Two neighbours at one FRR; a reload that changes one's hold time
+    restarts that session only."""
+    router = namespaces("rtrt")
+    srv = namespaces("srvt")
+    lab.veth(router, "t1", "198.18.1.1/24", srv, "eth1", "198.18.1.2/24")
+    lab.veth(router, "t2", "198.18.2.1/24", srv, "eth2", "198.18.2.2/24")
+    frr = lab.FrrBgp(router, workdir, lab.frr_bgpd_conf(65001, "198.18.1.1", [
+        {"address": "198.18.1.2", "remote_as": 65101},
+        {"address": "198.18.2.2", "remote_as": 65101}])).start()
+    lab.Unbound(srv, ANYCAST, workdir).start(wait=False)
+    text = config(65101, "198.18.1.1", 65001) + """
+  [[bgp.neighbor]]
+  address = "198.18.2.1"
+  remote_asn = 65001
+  hold_time = "9s"
+"""
+    d = lab.Anycastd(srv, workdir, text).start()
+    try:
+        for peer in ("198.18.1.2", "198.18.2.2"):
+            wait_until(lambda: frr.peer_state(peer) == "Established", 20,
+                       what=f"FRR session with {peer}")
+        kept, changed = frr_connections(frr, "198.18.1.2"), frr_connections(frr, "198.18.2.2")
+        second = 'address = "198.18.2.1"\n  remote_asn = 65001\n  hold_time = '
+        r = d.reload(text.replace(second + '"9s"', second + '"12s"'))
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: frr_connections(frr, "198.18.2.2") == changed + 1, 20,
+                   what="the changed neighbour's new session")
+        wait_until(lambda: frr.peer_state("198.18.2.2") == "Established", 20,
+                   what="the changed neighbour up again")
+        # The new session negotiated the new hold time.
+        wait_until(lambda: d.status()["protocols"]["bgp"]["neighbors"][1]["hold_time_s"] == 12,
+                   10, what="hold time 12 s on the restarted session")
+        assert frr_connections(frr, "198.18.1.2") == kept
+        states = [n["state"] for n in d.status()["protocols"]["bgp"]["neighbors"]]
+        assert states == ["Established", "Established"]
+    finally:
+        d.stop()
+        frr.stop()
+
+
+# A BGP peer of a few lines in the router's namespace: for each case it
+# accepts anycastd's connection, opens the session (AS 65001, hold 9 s),
+# waits for the test's go-N file, sends case N and closes a second later.
+BAD_PEER = r"""
+import os, socket, sys, time
+workdir, cases = sys.argv[1], [bytes.fromhex(h) for h in sys.argv[2:]]
+marker = b"\xff" * 16
+body = bytes([4]) + (65001).to_bytes(2, "big") + (9).to_bytes(2, "big") + bytes([198, 18, 1, 1, 0])
+open_msg = marker + (19 + len(body)).to_bytes(2, "big") + b"\x01" + body
+keepalive = marker + b"\x00\x13\x04"
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", 179))
+srv.listen(1)
+for n, case in enumerate(cases):
+    c, _ = srv.accept()
+    c.sendall(open_msg + keepalive)
+    while not os.path.exists(os.path.join(workdir, f"go-{n}")):
+        time.sleep(0.05)
+    c.sendall(case)
+    time.sleep(1)
+    c.close()
+"""
+
+
+def bgp_update(attributes, nlri=bytes([24, 203, 0, 113])):
+    body = b"\x00\x00" + len(attributes).to_bytes(2, "big") + attributes + nlri
+    return b"\xff" * 16 + (19 + len(body)).to_bytes(2, "big") + b"\x02" + body
+
+
+def test_bad_messages_each_move_exactly_their_counter(namespaces, workdir):
+    """One bad message of each class from a raw peer: exactly its counter
+    moves (a drop reason or an RFC 7606 approach), and every message is
+    counted once (received = accepted + dropped)."""
+    router = namespaces("rtrx")
+    origin = bytes([0x40, 1, 1, 0])
+    # The raw peer's OPEN has no 4-octet AS capability: 2-octet AS numbers.
+    as_path = bytes([0x40, 2, 4, 2, 1]) + (65001).to_bytes(2, "big")
+    next_hop = bytes([0x40, 3, 4, 198, 18, 1, 1])
+    bad_marker = bytearray(b"\xff" * 16 + b"\x00\x13\x04")
+    bad_marker[3] = 0
+    cases = [
+        ("bad_marker", bytes(bad_marker)),
+        ("bad_length", b"\xff" * 16 + b"\x00\x10\x04"),
+        # RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded.
+        ("rfc7606.attribute_discard",
+         bgp_update(origin + as_path + next_hop + bytes([0x40, 5, 4, 0, 0, 0, 100]))),
+        # RFC 7606 §7.8: COMMUNITIES of 3 octets: treat-as-withdraw.
+        ("rfc7606.treat_as_withdraw",
+         bgp_update(origin + as_path + next_hop + bytes([0xc0, 8, 3, 1, 2, 3]))),
+    ]
+    peer = router.popen("python3", "-c", BAD_PEER, workdir, *[c.hex() for _, c in cases],
+                        log=f"{workdir}/bad-peer.log")
+    srv, u, d = server(namespaces, workdir, "srvx", router, 1, 65101, "s1", unbound=False)
+
+    def counters():
+        n = neighbor(d)
+        assert n["received"] == n["accepted"] + sum(n["dropped"].values()), n
+        moved = dict(n["dropped"])
+        moved.update({f"rfc7606.{k}": v for k, v in n["rfc7606"].items()})
+        return moved
+
+    try:
+        for i, (name, _) in enumerate(cases):
+            wait_until(lambda: neighbor(d)["state"] == "Established", 30,
+                       what=f"the session with the raw peer for {name}")
+            before = counters()
+            (Path(workdir) / f"go-{i}").touch()
+            wait_until(lambda: counters().get(name, 0) > before.get(name, 0), 10, 0.05,
+                       what=f"anycastd to count {name}")
+            after = counters()
+            delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+            assert delta == {name: 1}, (name, delta)
+            wait_until(lambda: neighbor(d)["state"] != "Established", 10,
+                       what="the peer to close the session")
+        lines = d.ctl("status").stdout
+        assert "bad_marker 1" in lines and "treat_as_withdraw 1" in lines, lines
+    finally:
+        d.stop()
+        lab.stop(peer)

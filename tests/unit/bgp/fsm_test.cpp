@@ -89,7 +89,7 @@ class Harness {
 
   // Idle -> Established over connection `conn`, ours.
   void establish(ConnId conn = 1) {
-    (*this)(ManualStart{});
+    (*this)(Start{});
     (*this)(TcpConnected{conn, true, kLocal});
     receive(conn, encode(peer_open()));
     receive(conn, encode_keepalive());
@@ -104,7 +104,7 @@ class Harness {
 TEST(BgpFsm, Establish) {
   Harness h;
   h(RouteChanged{kAnycast, core::RouteAction::announce, core::Cause::health});
-  h(ManualStart{});
+  h(Start{});
   EXPECT_EQ(h.fsm.state(), State::connect);
   EXPECT_TRUE(h.did<Connect>());
   EXPECT_TRUE(h.armed(TimerId::connect_retry));
@@ -143,7 +143,7 @@ TEST(BgpFsm, PassiveWaitsInActive) {
   auto c = base_config();
   c.neighbor.passive = true;
   Harness h(c);
-  h(ManualStart{});
+  h(Start{});
   EXPECT_EQ(h.fsm.state(), State::active);
   EXPECT_FALSE(h.did<Connect>());
   h(TcpConnected{7, false, kLocal});
@@ -153,7 +153,7 @@ TEST(BgpFsm, PassiveWaitsInActive) {
 
 TEST(BgpFsm, ConnectFailureGoesActiveThenRetries) {
   Harness h;
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnectFailed{"Connection refused"});
   EXPECT_EQ(h.fsm.state(), State::active);
   const auto retry = h.armed(TimerId::connect_retry);
@@ -191,7 +191,7 @@ TEST(BgpFsm, HoldTimerExpiry) {
 // and the usual back-off; while the session is not up it changes nothing.
 TEST(BgpFsm, BfdDownCeasesAndReconnects) {
   Harness connecting;
-  connecting(ManualStart{});
+  connecting(Start{});
   connecting(BfdDown{});
   EXPECT_EQ(connecting.fsm.state(), State::connect);
   Harness h;
@@ -220,7 +220,7 @@ TEST(BgpFsm, ZeroHoldTimeRunsNoTimers) {
   auto c = base_config();
   c.neighbor.hold_time = 0s;
   Harness h(c);
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnected{1, true, kLocal});
   h.receive(1, encode(peer_open()));
   EXPECT_EQ(h.fsm.hold_time(), 0);
@@ -232,7 +232,7 @@ TEST(BgpFsm, NotificationInEachState) {
   const auto cease = encode(Notification::administrative_shutdown("maintenance"));
   {
     Harness h;
-    h(ManualStart{});
+    h(Start{});
     h(TcpConnected{1, true, kLocal});
     h.receive(1, cease);
     EXPECT_EQ(h.fsm.state(), State::idle);
@@ -242,7 +242,7 @@ TEST(BgpFsm, NotificationInEachState) {
   }
   {
     Harness h;
-    h(ManualStart{});
+    h(Start{});
     h(TcpConnected{1, true, kLocal});
     h.receive(1, encode(peer_open()));
     h.receive(1, cease);
@@ -261,7 +261,7 @@ TEST(BgpFsm, NotificationInEachState) {
 
 TEST(BgpFsm, UnexpectedMessagesAreFsmErrors) {
   Harness h;
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnected{1, true, kLocal});
   h.receive(1, encode_keepalive());
   auto n = h.sent_of<Notification>(1);
@@ -279,7 +279,7 @@ TEST(BgpFsm, UnexpectedMessagesAreFsmErrors) {
 
 TEST(BgpFsm, OpenRefusals) {
   Harness h;
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnected{1, true, kLocal});
   h.receive(1, encode(peer_open(0xc6120101, 65009)));
   auto n = h.sent_of<Notification>(1);
@@ -290,7 +290,7 @@ TEST(BgpFsm, OpenRefusals) {
 
 TEST(BgpFsm, ReconnectBackOff) {
   Harness h;
-  h(ManualStart{});
+  h(Start{});
   std::vector<std::chrono::milliseconds> holds;
   for (ConnId conn = 1; conn <= 4; ++conn) {
     h(TcpConnected{conn, true, kLocal});
@@ -319,7 +319,7 @@ TEST(BgpFsm, IdleRefusesConnections) {
 // RFC 4271 §6.8: both sides connect at once.
 TEST(BgpFsm, CollisionLowerLocalIdKeepsTheirConnection) {
   Harness h;  // our id 198.18.1.2
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnected{1, true, kLocal});   // ours, OpenSent
   h(TcpConnected{2, false, kLocal});  // theirs
   EXPECT_EQ(h.sent_of<Open>(2).size(), 1u);
@@ -342,7 +342,7 @@ TEST(BgpFsm, CollisionLowerLocalIdKeepsTheirConnection) {
 
 TEST(BgpFsm, CollisionHigherLocalIdKeepsOurs) {
   Harness h;
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnected{1, true, kLocal});
   h.receive(1, encode(peer_open(0xc6120101)));  // OpenConfirm on ours
   h(TcpConnected{2, false, kLocal});
@@ -426,8 +426,8 @@ TEST(BgpFsm, ShutdownDrainsThenCeases) {
   Harness h;
   h(RouteChanged{kAnycast, core::RouteAction::announce, core::Cause::health});
   h.establish();
-  h(ManualStop{"maintenance"});
-  // The drain is capped to 1 s (spec §2: exit within 2 s).
+  h(Stop{h.now + 1s, h.now + 1500ms});
+  // The drain ends with the stop budget's (core/stop_budget.hpp), before drain_time.
   EXPECT_EQ(h.armed(TimerId::drain), h.now + 1s);
   auto u = h.sent_of<Update>(1);
   ASSERT_EQ(u.size(), 1u);
@@ -439,7 +439,7 @@ TEST(BgpFsm, ShutdownDrainsThenCeases) {
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(std::get<Update>(sent[0]).withdrawn, std::vector<Prefix>{kAnycast});
   const auto& n = std::get<Notification>(sent[1]);
-  EXPECT_EQ(n.shutdown_message(), "maintenance");
+  EXPECT_EQ(n.shutdown_message(), "anycastd shutting down");
   EXPECT_EQ(n.subcode, error::kAdministrativeShutdown);
   EXPECT_TRUE(h.closed(1));
   EXPECT_TRUE(h.did<Stopped>());
@@ -450,8 +450,8 @@ TEST(BgpFsm, ShutdownDrainsThenCeases) {
 
 TEST(BgpFsm, ShutdownWhileConnectingStopsAtOnce) {
   Harness h;
-  h(ManualStart{});
-  h(ManualStop{});
+  h(Start{});
+  h(Stop{h.now + 1s, h.now + 1500ms});
   EXPECT_TRUE(h.did<AbortConnect>());
   EXPECT_TRUE(h.did<Stopped>());
 }
@@ -467,7 +467,7 @@ TEST(BgpFsm, MalformedUpdates) {
       0x01, 0xc0, 0x08, 0x03, 0x01, 0x02, 0x03, 0x18, 0xcb, 0x00, 0x71};
   h.receive(1, bad);
   EXPECT_EQ(h.fsm.state(), State::established);
-  EXPECT_EQ(h.fsm.counters().updates_treated_as_withdraw, 1u);
+  EXPECT_EQ(h.fsm.counters().treat_as_withdraw, 1u);
   EXPECT_TRUE(h.sent(1).empty());
   // A good one is counted and dropped.
   Update good;
@@ -492,7 +492,7 @@ TEST(BgpFsm, MalformedUpdates) {
 TEST(BgpFsm, RouteRefreshResendsWithBorrEorr) {
   Harness h;
   h(RouteChanged{kAnycast, core::RouteAction::announce, core::Cause::health});
-  h(ManualStart{});
+  h(Start{});
   h(TcpConnected{1, true, kLocal});
   auto open = peer_open();
   open.parameters.push_back({{Capability::enhanced_route_refresh()}});
@@ -523,6 +523,115 @@ TEST(BgpFsm, ManyPrefixesSplitAt4096Bytes) {
     total += u.nlri.size();
   EXPECT_EQ(total, 2000u);
   EXPECT_GT(h.sent_of<Update>(1).size(), 2u);
+}
+
+// Every message received is accepted or dropped for one reason, and each
+// kind of bad message moves its own counter.
+TEST(BgpFsm, EveryMessageIsCountedOnce) {
+  Harness h;
+  h.establish();
+  const auto& c = h.fsm.counters();
+  EXPECT_EQ(c.messages.received, 2u);
+  EXPECT_EQ(c.messages.accepted, 2u);
+  EXPECT_EQ(c.received_by_type.at("open"), 1u);
+  EXPECT_EQ(c.received_by_type.at("keepalive"), 1u);
+  EXPECT_EQ(c.sent_by_type.at("open"), 1u);
+  // A message on a connection already closed.
+  h.receive(7, encode_keepalive());
+  EXPECT_EQ(c.messages.dropped.at("stale_connection"), 1u);
+  // A bad marker ends the session with Connection Not Synchronized.
+  auto bad = encode_keepalive();
+  bad[0] = 0;
+  h.receive(1, bad);
+  EXPECT_EQ(c.messages.dropped.at("bad_marker"), 1u);
+  EXPECT_EQ(c.notifications_sent.at("1/1"), 1u);
+  EXPECT_EQ(c.messages.received, c.messages.accepted + c.messages.dropped_total());
+}
+
+TEST(BgpFsm, Rfc7606CountersAndLog) {
+  Harness h;
+  h.establish();
+  // LOCAL_PREF from an external peer: attribute discard (RFC 7606 §7.5).
+  Update u;
+  u.attributes.origin = Origin::igp;
+  u.attributes.as_path = AsPath{{SegmentType::as_sequence, {65001}}};
+  u.attributes.next_hop = IpAddress::parse("198.18.1.1");
+  u.attributes.local_pref = 100;
+  u.nlri = {*Prefix::parse("203.0.113.0/24")};
+  h.receive(1, encode(u, {}));
+  const auto& c = h.fsm.counters();
+  EXPECT_EQ(c.attribute_discard, 1u);
+  EXPECT_EQ(c.treat_as_withdraw, 0u);
+  EXPECT_EQ(c.messages.accepted, 3u);
+  bool logged = false;
+  for (const auto& a : h.last) {
+    if (const auto* l = std::get_if<Log>(&a)) {
+      logged = l->text.find("198.18.1.1") != std::string::npos &&
+               l->text.find("attribute 5 (LOCAL_PREF)") != std::string::npos &&
+               !l->rate_key.empty();
+    }
+  }
+  EXPECT_TRUE(logged);
+  // ORIGIN missing: treat-as-withdraw.
+  u.attributes.local_pref.reset();
+  u.attributes.origin.reset();
+  h.receive(1, encode(u, {}));
+  EXPECT_EQ(c.treat_as_withdraw, 1u);
+  EXPECT_EQ(c.attribute_discard, 1u);
+  EXPECT_EQ(c.session_reset, 0u);
+  EXPECT_TRUE(c.messages.dropped.empty());
+  EXPECT_EQ(h.fsm.state(), State::established);
+}
+
+TEST(BgpFsm, ReconfigureResendsChangedAnnouncements) {
+  Harness h;
+  h(RouteChanged{kAnycast, core::RouteAction::announce, core::Cause::health});
+  h.establish();
+  auto next = base_config();
+  next.neighbor.communities = {0xfe4d0064, 0xfe4d00c8};
+  h(Reconfigure{next, false});
+  const auto u = h.sent_of<Update>(1);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].nlri, std::vector<Prefix>{kAnycast});
+  EXPECT_EQ(*u[0].attributes.communities, next.neighbor.communities);
+  EXPECT_FALSE(h.closed(1));
+  EXPECT_EQ(h.fsm.state(), State::established);
+  // Nothing that shows on the wire: nothing sent.
+  next.neighbor.drain_time = 9s;
+  h(Reconfigure{next, false});
+  EXPECT_TRUE(h.sent(1).empty());
+  EXPECT_EQ(h.fsm.config().neighbor.drain_time, 9s);
+}
+
+TEST(BgpFsm, ReconfigureRestartSendsOtherConfigurationChange) {
+  Harness h;
+  h.establish();
+  auto next = base_config();
+  next.neighbor.hold_time = 30s;
+  h(Reconfigure{next, true});
+  const auto n = h.sent_of<Notification>(1);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(std::pair(n[0].code, n[0].subcode),
+            std::pair(error::kCease, error::kOtherConfigurationChange));
+  EXPECT_TRUE(h.closed(1));
+  // At once, not after the idle hold: a new connection with the new settings.
+  EXPECT_TRUE(h.did<Connect>());
+  EXPECT_EQ(h.fsm.state(), State::connect);
+  h(TcpConnected{2, true, kLocal});
+  EXPECT_EQ(h.sent_of<Open>(2).at(0).hold_time, 30);
+}
+
+TEST(BgpFsm, DeconfigureWithdrawsAndCeases) {
+  Harness h;
+  h(RouteChanged{kAnycast, core::RouteAction::announce, core::Cause::health});
+  h.establish();
+  h(Deconfigure{});
+  const auto sent = h.sent(1);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(std::get<Update>(sent[0]).withdrawn, std::vector<Prefix>{kAnycast});
+  EXPECT_EQ(std::get<Notification>(sent[1]).subcode, error::kPeerDeconfigured);
+  EXPECT_TRUE(h.did<Stopped>());
+  EXPECT_FALSE(h.armed(TimerId::idle_hold));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "bgp/packet.hpp"
+#include "bgp/message.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -409,6 +409,80 @@ TEST(BgpPacket, LargeUpdateUsesExtendedLength) {
   const auto bytes = encode(u, {});
   EXPECT_EQ(bytes[23], attr::kOptional | attr::kExtendedLength);
   EXPECT_EQ(std::get<Update>(decoded(bytes)), u);
+}
+
+// An UPDATE with every attribute the decoder interprets, towards an OLD
+// (2-octet AS) internal speaker so that LOCAL_PREF, AS4_PATH and
+// AS4_AGGREGATOR are all read.
+Update every_attribute() {
+  Update u;
+  u.withdrawn = {prefix("198.51.100.0/24")};
+  auto& a = u.attributes;
+  a.origin = Origin::egp;
+  a.as_path = AsPath{{SegmentType::as_sequence, {kAsTrans, 65001}}};
+  a.next_hop = IpAddress::parse("198.18.1.1");
+  a.med = 7;
+  a.local_pref = 200;
+  a.atomic_aggregate = true;
+  a.aggregator = Aggregator{65001, *IpAddress::parse("198.18.1.1")};
+  a.communities = std::vector<std::uint32_t>{0xfde90064};
+  a.as4_path = AsPath{{SegmentType::as_sequence, {4200000001u, 65001}}};
+  a.as4_aggregator = Aggregator{4200000001u, *IpAddress::parse("198.18.1.1")};
+  a.other = {RawAttribute{attr::kOptional | attr::kTransitive, 99, {1, 2, 3}}};
+  u.nlri = {prefix("203.0.113.0/24"), prefix("203.0.114.128/25")};
+  return u;
+}
+
+// Every truncation of every valid message: the decoders refuse it, never
+// read past its end (the sanitizer build runs this too) and never return
+// the whole message.
+TEST(BgpPacket, EveryTruncationIsRefused) {
+  const SessionContext old_internal{false, false, 0};
+  const std::vector<std::pair<std::vector<std::uint8_t>, SessionContext>> messages = {
+      {kFrrOpen, {}},
+      {kOurOpen, {}},
+      {kFrrUpdate4, {}},
+      {kFrrUpdate6, {}},
+      {encode(every_attribute(), old_internal), old_internal},
+      {kFrrKeepalive, {}},
+      {kOurShutdown, {}},
+      {encode(RouteRefresh{kIpv4Unicast, kRefreshRequest}), {}},
+      {encode(RouteRefresh{kIpv6Unicast, kEndOfRouteRefresh}), {}},
+  };
+  for (const auto& [bytes, context] : messages) {
+    const auto whole = decoded(bytes, context);
+    const auto body = std::span(bytes).subspan(kHeaderSize);
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      SCOPED_TRACE(testing::Message()
+                   << "type " << int{bytes[18]} << ", " << n << " of " << bytes.size() << " bytes");
+      const auto cut = std::span(bytes).first(n);
+      EXPECT_TRUE(std::holds_alternative<Notification>(decode_message(cut, context)));
+      if (n < kHeaderSize) {
+        EXPECT_TRUE(std::holds_alternative<Notification>(decode_header(cut)));
+        continue;
+      }
+      const auto part = body.first(n - kHeaderSize);
+      switch (static_cast<MessageType>(bytes[18])) {
+        case MessageType::open:
+          EXPECT_TRUE(std::holds_alternative<Notification>(decode_open(part)));
+          break;
+        case MessageType::update: {
+          const auto d = decode_update(part, context);
+          EXPECT_TRUE(d.action == ErrorAction::session_reset || Message(d.update) != whole);
+          break;
+        }
+        case MessageType::notification:
+          EXPECT_NE(Message(decode_notification(part)), whole);
+          break;
+        case MessageType::route_refresh:
+          EXPECT_TRUE(std::holds_alternative<Notification>(decode_route_refresh(part, true)));
+          break;
+        case MessageType::keepalive:
+          ADD_FAILURE() << "a KEEPALIVE has no body to cut";
+          break;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -92,13 +92,17 @@ TEST(RenderStatus, OspfAndBgpDetails) {
                           "dead_in_s":3}],
             "lsdb":{"total":4,"limit":100000},"router_lsa_seq":"0x80000003"},
     "bgp":{"neighbors":[{"address":"198.18.5.1","remote_asn":65001,"state":"Established",
-                         "uptime_s":75,"prefixes_sent":1,"last_error":""},
+                         "uptime_s":75,"prefixes_sent":1,"last_error":"",
+                         "rfc7606":{"attribute_discard":0,"treat_as_withdraw":2,
+                                    "session_reset":0},
+                         "notifications_sent":{"1/1":1},"notifications_received":{}},
                         {"address":"198.18.6.1","remote_asn":65002,"state":"Active",
                          "prefixes_sent":0,"last_error":"hold timer expired"}]}}})");
   EXPECT_EQ(render_status(status),
             "anycastd 0.1.0\n"
             "no services configured\n"
-            "bgp: neighbor 198.18.5.1 AS65001 Established for 1m15s, 1 prefixes sent\n"
+            "bgp: neighbor 198.18.5.1 AS65001 Established for 1m15s, 1 prefixes sent, RFC 7606 "
+            "treat_as_withdraw 2, NOTIFICATIONs sent 1/1 1\n"
             "bgp: neighbor 198.18.6.1 AS65002 Active, 0 prefixes sent, last error: hold timer "
             "expired\n"
             "ospf: eth1 DROther, DR 198.18.5.1, BDR 0.0.0.0\n"

@@ -1,72 +1,15 @@
-#include "bgp/packet.hpp"
+#include "bgp/attribute.hpp"
 
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
 
+#include "framing.hpp"
 #include "util/buffer.hpp"
 
 namespace anycastd::bgp {
 
 namespace {
-
-constexpr std::size_t kOpenMinSize = 29;          // RFC 4271 §4.2
-constexpr std::size_t kUpdateMinSize = 23;        // RFC 4271 §4.3
-constexpr std::size_t kNotificationMinSize = 21;  // RFC 4271 §4.5
-constexpr std::size_t kRouteRefreshSize = 23;     // RFC 2918 §3
-
-void write_header(BufWriter& w, MessageType type) {
-  for (int i = 0; i < 16; ++i)
-    w.u8(0xff);
-  w.u16(0);  // patched by finish()
-  w.u8(static_cast<std::uint8_t>(type));
-}
-
-std::vector<std::uint8_t> finish(BufWriter& w) {
-  w.put_u16_at(16, static_cast<std::uint16_t>(w.size()));
-  return w.take();
-}
-
-std::vector<std::uint8_t> u16_bytes(std::uint16_t v) {
-  return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-}
-
-Notification make(std::uint8_t code, std::uint8_t subcode, std::vector<std::uint8_t> data = {}) {
-  return Notification{code, subcode, std::move(data)};
-}
-
-// RFC 4271 §4.3: <length, prefix> with the prefix padded to whole octets.
-// Bits past the length are cleared so equal prefixes compare equal.
-bool read_prefixes(BufReader r, Family family, std::vector<Prefix>& out) {
-  const std::uint8_t max = family == Family::ipv4 ? 32 : 128;
-  while (!r.empty()) {
-    const auto length = r.u8();
-    if (!length || *length > max) return false;
-    const std::size_t n = (*length + 7u) / 8u;
-    const auto bytes = r.bytes(n);
-    if (!bytes) return false;
-    Prefix p;
-    p.address.family = family;
-    p.length = *length;
-    std::copy(bytes->begin(), bytes->end(), p.address.bytes.begin());
-    if (*length % 8 != 0) {
-      p.address.bytes[n - 1] &= static_cast<std::uint8_t>(0xff << (8 - *length % 8));
-    }
-    out.push_back(p);
-  }
-  return true;
-}
-
-void write_prefix(BufWriter& w, const Prefix& p) {
-  w.u8(p.length);
-  w.bytes(std::span(p.address.bytes.data(), (p.length + 7u) / 8u));
-}
-
-std::optional<Family> family_of(AfiSafi afi_safi) {
-  if (afi_safi == kIpv4Unicast) return Family::ipv4;
-  if (afi_safi == kIpv6Unicast) return Family::ipv6;
-  return std::nullopt;
-}
 
 // AS_PATH / AS4_PATH segments (RFC 4271 §4.3, RFC 6793 §3) with 2- or
 // 4-octet AS numbers. RFC 7606 §7.2: an unknown segment type, a segment of
@@ -74,16 +17,15 @@ std::optional<Family> family_of(AfiSafi afi_safi) {
 std::optional<AsPath> read_as_path(BufReader r, std::size_t width) {
   AsPath path;
   while (!r.empty()) {
-    const auto type = r.u8();
-    const auto count = r.u8();
-    if (!type || !count || *type < 1 || *type > 4 || *count == 0) return std::nullopt;
+    const auto type = r.u8().value_or(0);
+    const auto count = r.u8().value_or(0);
+    if (!r.ok() || type < 1 || type > 4 || count == 0) return std::nullopt;
     AsSegment segment;
-    segment.type = static_cast<SegmentType>(*type);
-    segment.asns.reserve(*count);
-    for (unsigned i = 0; i < *count; ++i) {
-      const std::optional<std::uint32_t> asn =
-          width == 4 ? r.u32() : std::optional<std::uint32_t>(r.u16());
-      if (!asn) return std::nullopt;
+    segment.type = static_cast<SegmentType>(type);
+    segment.asns.reserve(count);
+    for (unsigned i = 0; i < count; ++i) {
+      const auto asn = width == 4 ? r.u32() : std::optional<std::uint32_t>(r.u16());
+      if (!r.ok()) return std::nullopt;
       segment.asns.push_back(*asn);
     }
     path.push_back(std::move(segment));
@@ -125,13 +67,13 @@ bool needs_as_trans(const AsPath& path) {
 std::optional<Aggregator> read_aggregator(std::span<const std::uint8_t> value, std::size_t width) {
   if (value.size() != width + 4) return std::nullopt;
   BufReader r(value);
-  Aggregator a;
-  a.asn = width == 4 ? *r.u32() : std::uint32_t{*r.u16()};
-  a.address = IpAddress::v4(*r.u32());
-  return a;
+  const auto asn = width == 4 ? r.u32() : std::optional<std::uint32_t>(r.u16());
+  const auto address = r.u32();
+  if (!r.ok()) return std::nullopt;
+  return Aggregator{*asn, IpAddress::v4(*address)};
 }
 
-// Expected Optional and Transitive bits of the attributes we interpret (RFC
+// A 4-octet attribute value (NEXT_HOP, MULTI_EXIT_DISC, LOCAL_PREF);
 // 4271 §5, RFC 1997 §3, RFC 4760 §3-4, RFC 6793 §3).
 std::optional<std::uint8_t> expected_flags(std::uint8_t type) {
   switch (type) {
@@ -169,10 +111,12 @@ class UpdateDecoder {
   UpdateDecode run();
 
  private:
-  // Records a problem; the most severe one decides the action.
+  // Records a problem with the attribute being read (current_); the most
+  // severe one decides the action.
   void note(ErrorAction action, std::string reason, Notification notification = {}) {
     if (action <= out_.action) return;
     out_.action = action;
+    out_.attribute = current_;
     out_.reason = std::move(reason);
     out_.notification = std::move(notification);
   }
@@ -193,6 +137,7 @@ class UpdateDecoder {
   const SessionContext& context_;
   UpdateDecode out_;
   std::array<bool, 256> seen_{};
+  std::uint8_t current_ = 0;
 };
 
 UpdateDecode UpdateDecoder::run() {
@@ -201,14 +146,14 @@ UpdateDecode UpdateDecoder::run() {
   // RFC 4271 §6.3: "If the Withdrawn Routes Length or Total Attribute Length
   // is too large ... the Error Subcode MUST be set to Malformed Attribute List."
   const auto withdrawn_length = r.u16();
-  if (!withdrawn_length) {
+  if (!r.ok()) {
     reset(error::kMalformedAttributeList, "UPDATE too short for the withdrawn routes length");
     return std::move(out_);
   }
   auto withdrawn = r.sub(*withdrawn_length);
-  const auto attributes_length = withdrawn ? r.u16() : std::nullopt;
-  auto attributes = attributes_length ? r.sub(*attributes_length) : std::nullopt;
-  if (!withdrawn || !attributes) {
+  const auto attributes_length = r.u16();
+  auto attributes = r.sub(attributes_length.value_or(0));
+  if (!r.ok()) {
     reset(error::kMalformedAttributeList,
           "withdrawn routes or path attribute length runs past the end of the UPDATE");
     return std::move(out_);
@@ -226,15 +171,14 @@ UpdateDecode UpdateDecoder::run() {
 
   while (!attributes->empty() && out_.action != ErrorAction::session_reset) {
     const std::size_t start = attributes->position();
-    const auto flags = attributes->u8();
+    const auto flags = attributes->u8().value_or(0);
     const auto type = attributes->u8();
-    std::optional<std::uint16_t> length;
-    if (flags && type) {
-      length = (*flags & attr::kExtendedLength) ? attributes->u16()
-                                                : std::optional<std::uint16_t>(attributes->u8());
-    }
-    const auto value = length ? attributes->bytes(*length) : std::nullopt;
-    if (!value) {
+    const auto length = (flags & attr::kExtendedLength)
+                            ? attributes->u16()
+                            : std::optional<std::uint16_t>(attributes->u8());
+    const auto value = attributes->bytes(length.value_or(0));
+    current_ = type.value_or(0);
+    if (!attributes->ok()) {
       // RFC 7606 §4: an attribute whose header or declared length runs past
       // the Total Path Attribute Length is handled with "treat-as-withdraw".
       note(ErrorAction::treat_as_withdraw, "path attribute overruns the attribute field");
@@ -257,7 +201,7 @@ UpdateDecode UpdateDecoder::run() {
       continue;
     }
     seen_[*type] = true;
-    attribute(*flags, *type, *value, whole);
+    attribute(flags, *type, *value, whole);
   }
   if (out_.action == ErrorAction::session_reset) return std::move(out_);
 
@@ -267,9 +211,11 @@ UpdateDecode UpdateDecoder::run() {
   const auto& a = u.attributes;
   const bool mp_nlri = a.mp_reach && !a.mp_reach->nlri.empty();
   if (!u.nlri.empty() || mp_nlri) {
-    if (!seen_[attr::kOrigin] || !seen_[attr::kAsPath] ||
-        (!u.nlri.empty() && !seen_[attr::kNextHop])) {
-      note(ErrorAction::treat_as_withdraw, "a well-known mandatory attribute is missing");
+    for (const auto type : {attr::kOrigin, attr::kAsPath, attr::kNextHop}) {
+      if (seen_[type] || (type == attr::kNextHop && u.nlri.empty())) continue;
+      current_ = type;
+      note(ErrorAction::treat_as_withdraw,
+           fmt::format("the well-known mandatory {} is missing", attribute_name(type)));
     }
   }
   return std::move(out_);
@@ -324,11 +270,12 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
       // RFC 7606 §7.3: a NEXT_HOP whose length is not 4 is malformed:
       // "treat-as-withdraw". RFC 4271 §6.3: a semantically incorrect one
       // (not a valid unicast address) means the route is ignored.
-      if (value.size() != 4) {
+      const auto v4 = u32_value(value);
+      if (!v4) {
         note(ErrorAction::treat_as_withdraw, "NEXT_HOP length is not 4");
         return;
       }
-      const IpAddress next_hop = IpAddress::v4(*r.u32());
+      const IpAddress next_hop = IpAddress::v4(*v4);
       const std::uint32_t v = next_hop.v4_value();
       if (v == 0 || v == 0xffffffff || (v >> 28) == 0xe) {
         note(ErrorAction::treat_as_withdraw,
@@ -340,11 +287,8 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
     }
     case attr::kMultiExitDisc:
       // RFC 7606 §7.4: a MULTI_EXIT_DISC whose length is not 4: "treat-as-withdraw".
-      if (value.size() != 4) {
-        note(ErrorAction::treat_as_withdraw, "MULTI_EXIT_DISC length is not 4");
-        return;
-      }
-      a.med = *r.u32();
+      a.med = u32_value(value);
+      if (!a.med) note(ErrorAction::treat_as_withdraw, "MULTI_EXIT_DISC length is not 4");
       return;
     case attr::kLocalPref:
       // RFC 7606 §7.5: "If the LOCAL_PREF attribute is received from an
@@ -355,11 +299,8 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
         note(ErrorAction::attribute_discard, "LOCAL_PREF from an external peer");
         return;
       }
-      if (value.size() != 4) {
-        note(ErrorAction::treat_as_withdraw, "LOCAL_PREF length is not 4");
-        return;
-      }
-      a.local_pref = *r.u32();
+      a.local_pref = u32_value(value);
+      if (!a.local_pref) note(ErrorAction::treat_as_withdraw, "LOCAL_PREF length is not 4");
       return;
     case attr::kAtomicAggregate:
       // RFC 7606 §7.6: a length other than 0: "attribute discard".
@@ -387,8 +328,8 @@ void UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
       }
       std::vector<std::uint32_t> communities;
       communities.reserve(value.size() / 4);
-      while (!r.empty())
-        communities.push_back(*r.u32());
+      for (auto c = r.u32(); r.ok(); c = r.u32())
+        communities.push_back(*c);
       a.communities = std::move(communities);
       return;
     }
@@ -470,12 +411,12 @@ void UpdateDecoder::mp_reach(std::uint8_t flags, std::span<const std::uint8_t> v
   const auto afi = r.u16();
   const auto safi = r.u8();
   const auto next_hop_length = r.u8();
-  const auto next_hop = next_hop_length ? r.bytes(*next_hop_length) : std::nullopt;
-  const auto reserved = next_hop ? r.u8() : std::nullopt;
+  const auto next_hop = r.bytes(next_hop_length.value_or(0));
+  r.skip(1);  // reserved
   // RFC 4760 §7 and RFC 7606 §7.11: when the attribute is malformed so that
   // its NLRI cannot be located, only a session reset remains, with
   // "UPDATE Message Error"/"Optional Attribute Error".
-  if (!reserved) {
+  if (!r.ok()) {
     reset(error::kOptionalAttribute, "MP_REACH_NLRI is truncated", {whole.begin(), whole.end()});
     return;
   }
@@ -518,7 +459,7 @@ void UpdateDecoder::mp_unreach(std::uint8_t flags, std::span<const std::uint8_t>
   BufReader r(value);
   const auto afi = r.u16();
   const auto safi = r.u8();
-  if (!safi) {
+  if (!r.ok()) {
     reset(error::kOptionalAttribute, "MP_UNREACH_NLRI is truncated", {whole.begin(), whole.end()});
     return;
   }
@@ -586,390 +527,10 @@ std::vector<std::uint8_t> aggregator_value(const Aggregator& a, std::size_t widt
   return w.take();
 }
 
-std::string_view error_name(std::uint8_t code) {
-  switch (code) {
-    case error::kHeader:
-      return "Message Header Error";
-    case error::kOpen:
-      return "OPEN Message Error";
-    case error::kUpdate:
-      return "UPDATE Message Error";
-    case error::kHoldTimerExpired:
-      return "Hold Timer Expired";
-    case error::kFsm:
-      return "Finite State Machine Error";
-    case error::kCease:
-      return "Cease";
-    case error::kRouteRefresh:
-      return "ROUTE-REFRESH Message Error";
-    default:
-      return "";
-  }
-}
-
-std::string_view subcode_name(std::uint8_t code, std::uint8_t subcode) {
-  using namespace error;
-  static constexpr std::array<std::string_view, 4> header = {
-      "", "Connection Not Synchronized", "Bad Message Length", "Bad Message Type"};
-  static constexpr std::array<std::string_view, 12> open = {"Unspecific",
-                                                            "Unsupported Version Number",
-                                                            "Bad Peer AS",
-                                                            "Bad BGP Identifier",
-                                                            "Unsupported Optional Parameter",
-                                                            "",
-                                                            "Unacceptable Hold Time",
-                                                            "Unsupported Capability",
-                                                            "",
-                                                            "",
-                                                            "",
-                                                            "Role Mismatch"};
-  static constexpr std::array<std::string_view, 12> update = {"Unspecific",
-                                                              "Malformed Attribute List",
-                                                              "Unrecognized Well-known Attribute",
-                                                              "Missing Well-known Attribute",
-                                                              "Attribute Flags Error",
-                                                              "Attribute Length Error",
-                                                              "Invalid ORIGIN Attribute",
-                                                              "",
-                                                              "Invalid NEXT_HOP Attribute",
-                                                              "Optional Attribute Error",
-                                                              "Invalid Network Field",
-                                                              "Malformed AS_PATH"};
-  static constexpr std::array<std::string_view, 4> fsm = {
-      "Unspecified", "Unexpected Message in OpenSent", "Unexpected Message in OpenConfirm",
-      "Unexpected Message in Established"};
-  static constexpr std::array<std::string_view, 11> cease = {"",
-                                                             "Maximum Number of Prefixes Reached",
-                                                             "Administrative Shutdown",
-                                                             "Peer De-configured",
-                                                             "Administrative Reset",
-                                                             "Connection Rejected",
-                                                             "Other Configuration Change",
-                                                             "Connection Collision Resolution",
-                                                             "Out of Resources",
-                                                             "Hard Reset",
-                                                             "BFD Down"};
-  auto pick = [subcode](const auto& names) -> std::string_view {
-    return subcode < names.size() ? names[subcode] : std::string_view{};
-  };
-  switch (code) {
-    case kHeader:
-      return pick(header);
-    case kOpen:
-      return pick(open);
-    case kUpdate:
-      return pick(update);
-    case kFsm:
-      return pick(fsm);
-    case kCease:
-      return pick(cease);
-    case kRouteRefresh:
-      return subcode == kInvalidRouteRefreshLength ? "Invalid Message Length" : "";
-    default:
-      return "";
-  }
-}
-
 }  // namespace
-
-// ---- capabilities and OPEN ----
-
-Capability Capability::multiprotocol(AfiSafi afi_safi) {
-  // RFC 4760 §8: AFI (2), reserved (1), SAFI (1).
-  return {capability::kMultiprotocol,
-          {static_cast<std::uint8_t>(afi_safi.afi >> 8), static_cast<std::uint8_t>(afi_safi.afi), 0,
-           afi_safi.safi}};
-}
-
-Capability Capability::four_octet_as(std::uint32_t asn) {
-  BufWriter w;
-  w.u32(asn);
-  return {capability::kFourOctetAs, w.take()};
-}
-
-Capability Capability::route_refresh() {
-  return {capability::kRouteRefresh, {}};
-}
-
-Capability Capability::enhanced_route_refresh() {
-  return {capability::kEnhancedRouteRefresh, {}};
-}
-
-const Capability* Open::find_capability(std::uint8_t code) const {
-  for (const auto& p : parameters) {
-    for (const auto& c : p.capabilities) {
-      if (c.code == code) return &c;
-    }
-  }
-  return nullptr;
-}
-
-std::optional<std::uint32_t> Open::four_octet_as() const {
-  const Capability* c = find_capability(capability::kFourOctetAs);
-  if (!c || c->value.size() != 4) return std::nullopt;
-  return *BufReader(c->value).u32();
-}
-
-std::uint32_t Open::asn() const {
-  return four_octet_as().value_or(my_as);
-}
-
-std::vector<AfiSafi> Open::multiprotocol() const {
-  std::vector<AfiSafi> out;
-  for (const auto& p : parameters) {
-    for (const auto& c : p.capabilities) {
-      if (c.code != capability::kMultiprotocol || c.value.size() != 4) continue;
-      const AfiSafi afi_safi{static_cast<std::uint16_t>((c.value[0] << 8) | c.value[1]),
-                             c.value[3]};
-      if (std::find(out.begin(), out.end(), afi_safi) == out.end()) out.push_back(afi_safi);
-    }
-  }
-  return out;
-}
-
-// ---- NOTIFICATION ----
-
-Notification Notification::administrative_shutdown(std::string_view message) {
-  Notification n{error::kCease, error::kAdministrativeShutdown, {}};
-  if (message.empty()) return n;
-  // RFC 9003 §2: at most 255 octets; cut at a UTF-8 character boundary.
-  std::size_t length = std::min(message.size(), kMaxShutdownMessage);
-  while (length > 0 && length < message.size() &&
-         (static_cast<unsigned char>(message[length]) & 0xc0) == 0x80) {
-    --length;
-  }
-  n.data.push_back(static_cast<std::uint8_t>(length));
-  n.data.insert(n.data.end(), message.begin(), message.begin() + static_cast<long>(length));
-  return n;
-}
-
-std::optional<std::string> Notification::shutdown_message() const {
-  if (code != error::kCease ||
-      (subcode != error::kAdministrativeShutdown && subcode != error::kAdministrativeReset) ||
-      data.empty() || data[0] > data.size() - 1) {
-    return std::nullopt;
-  }
-  return std::string(data.begin() + 1, data.begin() + 1 + data[0]);
-}
-
-std::string Notification::describe() const {
-  std::string text;
-  const auto name = error_name(code);
-  text = name.empty() ? fmt::format("error {}", code) : std::string(name);
-  const auto sub = subcode_name(code, subcode);
-  if (!sub.empty()) {
-    text += "/" + std::string(sub);
-  } else if (subcode != 0) {
-    text += fmt::format("/subcode {}", subcode);
-  }
-  if (auto message = shutdown_message()) {
-    std::string clean;
-    for (char c : *message)
-      clean += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
-    text += fmt::format(": \"{}\"", clean);
-  }
-  return text;
-}
-
-// ---- decoding ----
-
-std::variant<Header, Notification> decode_header(std::span<const std::uint8_t> bytes) {
-  BufReader r(bytes);
-  const auto marker = r.bytes(16);
-  const auto length = r.u16();
-  const auto type = r.u8();
-  if (!type) return make(error::kHeader, error::kBadMessageLength);
-  // RFC 4271 §6.1: "If the Marker field of the message header is not as
-  // expected, then a synchronization error has occurred and the Error
-  // Subcode MUST be set to Connection Not Synchronized."
-  if (std::any_of(marker->begin(), marker->end(), [](std::uint8_t b) { return b != 0xff; })) {
-    return make(error::kHeader, error::kConnectionNotSynchronized);
-  }
-  // "... the Error Subcode MUST be set to Bad Message Length. The Data field
-  // MUST contain the erroneous Length field."
-  const auto bad_length = make(error::kHeader, error::kBadMessageLength, u16_bytes(*length));
-  if (*length < kHeaderSize || *length > kMaxMessageSize) return bad_length;
-  // "If the Type field of the message header is not recognized, then the
-  // Error Subcode MUST be set to Bad Message Type. The Data field MUST
-  // contain the erroneous Type field."
-  Header h{static_cast<MessageType>(*type), *length};
-  switch (*type) {
-    case 1:
-      if (*length < kOpenMinSize) return bad_length;
-      break;
-    case 2:
-      if (*length < kUpdateMinSize) return bad_length;
-      break;
-    case 3:
-      if (*length < kNotificationMinSize) return bad_length;
-      break;
-    case 4:
-      if (*length != kHeaderSize) return bad_length;
-      break;
-    case 5:
-      // The length of a ROUTE-REFRESH is checked by decode_route_refresh:
-      // RFC 7313 §5 answers it with its own error code.
-      break;
-    default:
-      return make(error::kHeader, error::kBadMessageType, {*type});
-  }
-  return h;
-}
-
-std::variant<Open, Notification> decode_open(std::span<const std::uint8_t> body) {
-  BufReader r(body);
-  Open open;
-  const auto version = r.u8();
-  const auto my_as = r.u16();
-  const auto hold_time = r.u16();
-  const auto id = r.u32();
-  const auto parameters_length = r.u8();
-  if (!parameters_length) return make(error::kHeader, error::kBadMessageLength);
-  // RFC 4271 §6.2: "If the version number ... is not supported, then the
-  // Error Subcode MUST be set to Unsupported Version Number. The Data field
-  // is a 2-octet unsigned integer, which indicates the largest, locally-supported
-  // version number less than the version the remote BGP peer bid".
-  if (*version != kVersion) {
-    return make(error::kOpen, error::kUnsupportedVersion, u16_bytes(kVersion));
-  }
-  open.my_as = *my_as;
-  open.hold_time = *hold_time;
-  open.bgp_identifier = *id;
-  // "An implementation MUST reject Hold Time values of one or two seconds."
-  if (open.hold_time == 1 || open.hold_time == 2) {
-    return make(error::kOpen, error::kUnacceptableHoldTime);
-  }
-  // RFC 6286 §2.2: the BGP Identifier is a non-zero 4-octet number.
-  if (open.bgp_identifier == 0) return make(error::kOpen, error::kBadBgpIdentifier);
-  auto parameters = r.sub(*parameters_length);
-  // "If one of the Optional Parameters in the OPEN message is recognized,
-  // but is malformed, then the Error Subcode MUST be set to 0 (Unspecific)."
-  const auto malformed = make(error::kOpen, 0);
-  if (!parameters || !r.empty()) return malformed;
-  while (!parameters->empty()) {
-    const auto type = parameters->u8();
-    const auto length = parameters->u8();
-    auto value = length ? parameters->sub(*length) : std::nullopt;
-    if (!value) return malformed;
-    // "If one of the Optional Parameters in the OPEN message is not
-    // recognized, then the Error Subcode MUST be set to Unsupported Optional
-    // Parameters." (RFC 9072 extended parameters, type 255, are not supported.)
-    if (*type != kParameterCapabilities) {
-      return make(error::kOpen, error::kUnsupportedOptionalParameter);
-    }
-    OptionalParameter parameter;
-    while (!value->empty()) {
-      const auto code = value->u8();
-      const auto cap_length = value->u8();
-      const auto cap_value = cap_length ? value->bytes(*cap_length) : std::nullopt;
-      if (!cap_value) return malformed;
-      // RFC 4760 §8 and RFC 6793 §3 fix the length of these two.
-      if ((*code == capability::kMultiprotocol || *code == capability::kFourOctetAs) &&
-          *cap_length != 4) {
-        return malformed;
-      }
-      parameter.capabilities.push_back({*code, {cap_value->begin(), cap_value->end()}});
-    }
-    open.parameters.push_back(std::move(parameter));
-  }
-  return open;
-}
-
-Notification decode_notification(std::span<const std::uint8_t> body) {
-  BufReader r(body);
-  Notification n;
-  n.code = r.u8().value_or(0);
-  n.subcode = r.u8().value_or(0);
-  n.data.assign(r.rest().begin(), r.rest().end());
-  return n;
-}
-
-std::variant<RouteRefresh, Notification> decode_route_refresh(std::span<const std::uint8_t> body,
-                                                              bool enhanced) {
-  BufReader r(body);
-  const auto afi = r.u16();
-  const auto subtype = r.u8();
-  const auto safi = r.u8();
-  // RFC 7313 §5: a BoRR/EoRR whose length is not 4 (and any too-short
-  // ROUTE-REFRESH) is answered with "ROUTE-REFRESH Message Error"/"Invalid
-  // Message Length", the Data field holding the whole message. Without the
-  // enhanced capability it is a plain Bad Message Length (RFC 4271 §6.1).
-  const bool bad = !safi || (*subtype != kRefreshRequest && !r.empty());
-  if (bad) {
-    const auto length = static_cast<std::uint16_t>(kHeaderSize + body.size());
-    if (!enhanced) return make(error::kHeader, error::kBadMessageLength, u16_bytes(length));
-    BufWriter w;
-    write_header(w, MessageType::route_refresh);
-    w.bytes(body);
-    w.put_u16_at(16, length);
-    return make(error::kRouteRefresh, error::kInvalidRouteRefreshLength, w.take());
-  }
-  return RouteRefresh{{*afi, *safi}, *subtype};
-}
 
 UpdateDecode decode_update(std::span<const std::uint8_t> body, const SessionContext& context) {
   return UpdateDecoder(body, context).run();
-}
-
-std::variant<Message, Notification> decode_message(std::span<const std::uint8_t> bytes,
-                                                   const SessionContext& context,
-                                                   bool enhanced_route_refresh) {
-  if (bytes.size() < kHeaderSize) return make(error::kHeader, error::kBadMessageLength);
-  const auto header = decode_header(bytes);
-  if (const auto* n = std::get_if<Notification>(&header)) return *n;
-  const auto& h = std::get<Header>(header);
-  if (h.length != bytes.size()) {
-    return make(error::kHeader, error::kBadMessageLength, u16_bytes(h.length));
-  }
-  const auto body = bytes.subspan(kHeaderSize);
-  switch (h.type) {
-    case MessageType::open: {
-      auto open = decode_open(body);
-      if (auto* n = std::get_if<Notification>(&open)) return *n;
-      return Message(std::move(std::get<Open>(open)));
-    }
-    case MessageType::update: {
-      auto u = decode_update(body, context);
-      if (u.action == ErrorAction::session_reset) return u.notification;
-      return Message(std::move(u.update));
-    }
-    case MessageType::notification:
-      return Message(decode_notification(body));
-    case MessageType::keepalive:
-      return Message(Keepalive{});
-    case MessageType::route_refresh: {
-      auto rr = decode_route_refresh(body, enhanced_route_refresh);
-      if (auto* n = std::get_if<Notification>(&rr)) return *n;
-      return Message(std::get<RouteRefresh>(rr));
-    }
-  }
-  return make(error::kHeader, error::kBadMessageType, {static_cast<std::uint8_t>(h.type)});
-}
-
-// ---- encoding ----
-
-std::vector<std::uint8_t> encode(const Open& open) {
-  BufWriter w(64);
-  write_header(w, MessageType::open);
-  w.u8(open.version);
-  w.u16(open.my_as);
-  w.u16(open.hold_time);
-  w.u32(open.bgp_identifier);
-  const std::size_t length_at = w.size();
-  w.u8(0);
-  for (const auto& p : open.parameters) {
-    w.u8(kParameterCapabilities);
-    const std::size_t param_at = w.size();
-    w.u8(0);
-    for (const auto& c : p.capabilities) {
-      w.u8(c.code);
-      w.u8(static_cast<std::uint8_t>(c.value.size()));
-      w.bytes(c.value);
-    }
-    w.data()[param_at] = static_cast<std::uint8_t>(w.size() - param_at - 1);
-  }
-  w.data()[length_at] = static_cast<std::uint8_t>(w.size() - length_at - 1);
-  return finish(w);
 }
 
 std::vector<std::uint8_t> encode(const Update& update, const SessionContext& context) {
@@ -1049,30 +610,6 @@ std::vector<std::uint8_t> encode(const Update& update, const SessionContext& con
   return finish(w);
 }
 
-std::vector<std::uint8_t> encode(const Notification& notification) {
-  BufWriter w(kHeaderSize + 2 + notification.data.size());
-  write_header(w, MessageType::notification);
-  w.u8(notification.code);
-  w.u8(notification.subcode);
-  w.bytes(notification.data);
-  return finish(w);
-}
-
-std::vector<std::uint8_t> encode(const RouteRefresh& refresh) {
-  BufWriter w(kRouteRefreshSize);
-  write_header(w, MessageType::route_refresh);
-  w.u16(refresh.afi_safi.afi);
-  w.u8(refresh.subtype);
-  w.u8(refresh.afi_safi.safi);
-  return finish(w);
-}
-
-std::vector<std::uint8_t> encode_keepalive() {
-  BufWriter w(kHeaderSize);
-  write_header(w, MessageType::keepalive);
-  return finish(w);
-}
-
 std::size_t nlri_size(const Prefix& prefix) {
   return 1 + (prefix.length + 7u) / 8u;
 }
@@ -1085,20 +622,35 @@ std::size_t Update::withdrawn_count() const {
   return withdrawn.size() + (attributes.mp_unreach ? attributes.mp_unreach->withdrawn.size() : 0);
 }
 
-std::string_view to_string(MessageType type) {
+std::string_view attribute_name(std::uint8_t type) {
   switch (type) {
-    case MessageType::open:
-      return "OPEN";
-    case MessageType::update:
-      return "UPDATE";
-    case MessageType::notification:
-      return "NOTIFICATION";
-    case MessageType::keepalive:
-      return "KEEPALIVE";
-    case MessageType::route_refresh:
-      return "ROUTE-REFRESH";
+    case attr::kOrigin:
+      return "ORIGIN";
+    case attr::kAsPath:
+      return "AS_PATH";
+    case attr::kNextHop:
+      return "NEXT_HOP";
+    case attr::kMultiExitDisc:
+      return "MULTI_EXIT_DISC";
+    case attr::kLocalPref:
+      return "LOCAL_PREF";
+    case attr::kAtomicAggregate:
+      return "ATOMIC_AGGREGATE";
+    case attr::kAggregator:
+      return "AGGREGATOR";
+    case attr::kCommunities:
+      return "COMMUNITIES";
+    case attr::kMpReachNlri:
+      return "MP_REACH_NLRI";
+    case attr::kMpUnreachNlri:
+      return "MP_UNREACH_NLRI";
+    case attr::kAs4Path:
+      return "AS4_PATH";
+    case attr::kAs4Aggregator:
+      return "AS4_AGGREGATOR";
+    default:
+      return "unknown";
   }
-  return "?";
 }
 
 std::string_view to_string(ErrorAction action) {
