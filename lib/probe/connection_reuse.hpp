@@ -15,9 +15,13 @@ namespace anycastd::probe {
 
 // What a look at an idle kept socket found (a non-blocking peek).
 enum class PeerState : std::uint8_t {
-  idle,             // open, nothing to read: fit for the next request
-  closed,           // the server closed it (FIN) or reset it
-  unexpected_data,  // bytes nobody asked for, e.g. a TLS close_notify or an HTTP 408
+  idle,    // open, nothing to read: fit for the next request
+  closed,  // the server closed it (FIN) or reset it
+  // Bytes nobody asked for, e.g. a TLS close_notify or an HTTP 408: read as
+  // the next answer they would mislead the probe. (A TLS server that sent its
+  // session tickets only after an answer would cost a new connection each
+  // probe; OpenSSL servers send them with the handshake.)
+  unexpected_data,
 };
 
 // A kept connection is replaced after this long even when it is fine, so
