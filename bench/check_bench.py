@@ -3,11 +3,14 @@
 (acbPID-checks, deleted on the way out). Prints one JSON document.
 
   tls:   N services of one check each, once a second: UDP DNS (the
-         reference), HTTPS and DNS over TLS, each with TLS session
-         resumption and with full handshakes. The server side decides:
-         nginx with session tickets and cache (resumption) or with both off
-         (every probe a full handshake with certificate verification).
-         anycastd's CPU per check, and its ratio to UDP DNS.
+         reference), HTTPS and DNS over TLS, each on a connection kept
+         between probes (reuse_connection, the default), and with
+         reuse_connection = false on a new connection each probe with TLS
+         session resumption and with full handshakes. The server side
+         decides the latter two: nginx with session tickets and cache
+         (resumption) or with both off (every probe a full handshake with
+         certificate verification). anycastd's CPU per check, and its ratio
+         to UDP DNS.
   mixed: 1,000 services cycling through eight kinds of check (DNS over
          UDP, TCP and TLS, HTTP, HTTPS, TCP, NTP, file): CPU and how late
          rounds start (the `rounds` of status --json).
@@ -142,7 +145,8 @@ CHECKS = {
 }
 
 
-def config(kinds, ca):
+def config(kinds, ca, extra=""):
+    """`extra`: lines added to every check."""
     blocks = []
     for i, kind in enumerate(kinds):
         blocks.append(f"""[[service]]
@@ -151,7 +155,7 @@ prefixes = ["198.18.{100 + i // 256}.{i % 256}/32"]
 interval = "1s"
 timeout = "500ms"
   [[service.check]]
-  {CHECKS[kind].replace("@CA@", str(ca))}
+  {CHECKS[kind].replace("@CA@", str(ca))}{extra}
 """)
     return """[daemon]
 router_id = "198.18.0.1"
@@ -161,11 +165,12 @@ state_file = "@STATE@"
 """ + "\n".join(blocks)
 
 
-def run_daemon(ns, workdir, name, kinds, ca, warmup, seconds, server_pids, all_up=True):
+def run_daemon(ns, workdir, name, kinds, ca, warmup, seconds, server_pids, all_up=True,
+               extra=""):
     """One anycastd with a service per entry of `kinds`; with `all_up` the
     window starts once every service is up, else after `warmup` alone (the
     failures in the window are in the result)."""
-    anycastd = lab.Anycastd(ns, workdir, config(kinds, ca), name=name).start()
+    anycastd = lab.Anycastd(ns, workdir, config(kinds, ca, extra), name=name).start()
     try:
         def up_count():
             try:
@@ -187,6 +192,7 @@ def run_daemon(ns, workdir, name, kinds, ca, warmup, seconds, server_pids, all_u
         failures = sum(c["failures"] - bc["failures"] for s in after
                        for c, bc in zip(s["checks"], before[s["name"]]["checks"]))
         resumed = sum("TLS resumed" in s["checks"][0]["detail"] for s in after)
+        reused = sum("connection reused" in s["checks"][0]["detail"] for s in after)
         cpu = 100.0 * (a1 - a0) / CLK_TCK / elapsed
         return {
             "services": len(kinds),
@@ -198,6 +204,7 @@ def run_daemon(ns, workdir, name, kinds, ca, warmup, seconds, server_pids, all_u
             "rounds_in_window": rounds,
             "probe_failures_in_window": failures,
             "last_probe_resumed_tls": resumed,
+            "last_probe_on_kept_connection": reused,
             "late_over_50ms_in_window": sum(
                 s["rounds"]["late_over_50ms"] - before[s["name"]]["rounds"]["late_over_50ms"]
                 for s in after),
@@ -236,12 +243,17 @@ def main():
             servers.start_nginx(resume=True)
             tls["udp"] = run_daemon(ns, workdir, "udp", ["udp"] * n, servers.ca, args.warmup,
                                     args.seconds, pids)
+            for kind in ("https", "dot"):
+                key = f"{kind}-kept"
+                tls[key] = run_daemon(ns, workdir, key, [kind] * n, servers.ca, args.warmup,
+                                      args.seconds, pids)
             for resume in (True, False):
                 servers.start_nginx(resume=resume)
                 for kind in ("https", "dot"):
                     key = f"{kind}-{'resume' if resume else 'full'}"
                     tls[key] = run_daemon(ns, workdir, key, [kind] * n, servers.ca, args.warmup,
-                                          args.seconds, pids)
+                                          args.seconds, pids,
+                                          extra="\n  reuse_connection = false")
             base = tls["udp"]["cpu_pct_per_check"]
             for key, r in tls.items():
                 r["ratio_to_udp_dns"] = round(r["cpu_pct_per_check"] / base, 2) if base else None

@@ -44,6 +44,8 @@ struct CheckConfig {
   bool tls_verify = true;
   std::string ca_file;                         // empty: the system's trust store
   std::optional<std::uint32_t> cert_min_days;  // fail when the certificate expires sooner
+  // http and DNS over TCP/TLS: keep the connection open for the next probe
+  bool reuse_connection = true;
   // dns
   std::string qname;             // absolute name, e.g. "test.home."
   std::string qtype_name = "A";  // as written, for messages and status

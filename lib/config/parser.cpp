@@ -433,6 +433,11 @@ void Parser::parse_dns_check(const toml::table& t, CheckConfig& out) {
     error(t.get("host")->source(), "\"host\" needs transport = \"tls\"");
   }
   parse_tls(t, "transport = \"tls\"", out);
+  if (read_bool(t, "reuse_connection", out.reuse_connection) &&
+      out.transport == DnsTransport::udp) {
+    error(t.get("reuse_connection")->source(),
+          "\"reuse_connection\" needs transport = \"tcp\" or \"tls\"");
+  }
   if (read_string(t, "expect_rcode", out.expect_rcode_name)) {
     if (const auto code = dns_rcode_code(out.expect_rcode_name)) {
       out.expect_rcode = *code;
@@ -491,6 +496,7 @@ void Parser::parse_dns_check(const toml::table& t, CheckConfig& out) {
 void Parser::parse_http_check(const toml::table& t, CheckConfig& out) {
   read_bool(t, "tls", out.tls);
   parse_tls(t, "tls = true", out);
+  read_bool(t, "reuse_connection", out.reuse_connection);
   out.path = "/";
   if (read_string(t, "path", out.path)) {
     const bool printable = std::all_of(out.path.begin(), out.path.end(), [](char c) {

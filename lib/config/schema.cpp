@@ -17,14 +17,16 @@ constexpr std::string_view kDnsCheck[] = {
     "type",        "target",         "port",          "name",
     "qtype",       "transport",      "expect_rcode",  "expect_answer",
     "soa_primary", "max_serial_lag", "primary_grace", "host",
-    "tls_verify",  "ca_file",        "cert_min_days", "on_failure"};
+    "tls_verify",  "ca_file",        "cert_min_days", "reuse_connection",
+    "on_failure"};
 constexpr std::string_view kTcpCheck[] = {"type", "target", "port", "on_failure"};
 constexpr std::string_view kNtpCheck[] = {
     "type", "target", "port", "max_stratum", "max_offset", "max_root_distance", "on_failure"};
 constexpr std::string_view kExecCheck[] = {"type", "command", "on_failure"};
-constexpr std::string_view kHttpCheck[] = {"type",       "target",  "port",          "tls",
-                                           "path",       "host",    "expect_status", "expect_body",
-                                           "tls_verify", "ca_file", "cert_min_days", "on_failure"};
+constexpr std::string_view kHttpCheck[] = {
+    "type",          "target",           "port",        "tls",        "path",
+    "host",          "expect_status",    "expect_body", "tls_verify", "ca_file",
+    "cert_min_days", "reuse_connection", "on_failure"};
 constexpr std::string_view kFileCheck[] = {"type", "path", "on_failure"};
 constexpr std::string_view kAuthentication[] = {"mode", "key_id", "key"};
 constexpr std::string_view kRip[] = {

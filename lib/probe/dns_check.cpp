@@ -13,7 +13,7 @@
 #include "probe/dns_message.hpp"
 #include "probe/probe.hpp"
 #include "probe/soa_freshness.hpp"
-#include "probe/tls.hpp"
+#include "probe/stream_probe.hpp"
 #include "probe/udp_probe.hpp"
 
 namespace anycastd::probe {
@@ -74,112 +74,74 @@ class DnsUdpProbe final : public UdpProbe {
   JudgePtr judge_;
 };
 
-// One run's connection over TCP or TLS; handlers share it, so a stream is
-// never destroyed under an operation in flight.
-struct DnsConnection {
-  DnsConnection(boost::asio::io_context& io, TlsClient* tls) {
-    if (tls != nullptr) {
-      secure.emplace(io, tls->context());
-      tls->prepare(*secure);
-    } else {
-      plain.emplace(io);
-    }
-  }
-  tcp::socket& socket() { return secure ? secure->next_layer() : *plain; }
-
-  std::optional<tcp::socket> plain;
-  std::optional<TlsStream> secure;
+// One exchange's buffers; handlers share them with the connection.
+struct DnsExchange {
   std::array<std::uint8_t, 2> length{};
   std::vector<std::uint8_t> answer;
 };
-using DnsConnectionPtr = std::shared_ptr<DnsConnection>;
+using DnsExchangePtr = std::shared_ptr<DnsExchange>;
 
 // RFC 1035 §4.2.2 (and RFC 7858 §3.3 over TLS): each message is prefixed by
-// its 16-bit length. One connection per run, closed when the answer is in;
-// over TLS the next run resumes the session.
-class DnsStreamProbe final : public Probe {
+// its 16-bit length. One query at a time; with reuse_connection the
+// connection carries the next run's query too (RFC 7858 §3.4), else it is
+// closed when the answer is in and over TLS the next run resumes the session.
+class DnsStreamProbe final : public StreamProbe {
  public:
   DnsStreamProbe(boost::asio::io_context& io, tcp::endpoint target, DnsQuery query, JudgePtr judge,
-                 const config::CheckConfig* tls_config)
-      : Probe(io), target_(target), query_(std::move(query)), judge_(std::move(judge)) {
-    if (tls_config != nullptr) tls_.emplace(*tls_config);
-  }
+                 const config::CheckConfig& cfg)
+      : StreamProbe(io, target, cfg.transport == config::DnsTransport::tls ? &cfg : nullptr,
+                    cfg.reuse_connection),
+        query_(std::move(query)),
+        judge_(std::move(judge)) {}
 
  private:
-  void start(Generation gen) override {
-    if (tls_ && !tls_->setup_error().empty()) return finish_later(gen, false, tls_->setup_error());
+  void exchange(const StreamConnectionPtr& c, Generation gen) override {
     query_.set_id(next_id(query_.id()));
     const auto wire = query_.wire();
     request_.assign(
         {static_cast<std::uint8_t>(wire.size() >> 8), static_cast<std::uint8_t>(wire.size())});
     request_.insert(request_.end(), wire.begin(), wire.end());
-    auto c = std::make_shared<DnsConnection>(io_, tls_ ? &*tls_ : nullptr);
-    connection_ = c;
-    c->socket().async_connect(
-        target_, [this, keep = shared_from_this(), c, gen](boost::system::error_code ec) {
-          if (!current(gen)) return;
-          if (ec) return finish(gen, false, error_detail("connect", ec));
-          if (!c->secure) return send(c, *c->plain, gen);
-          c->secure->async_handshake(boost::asio::ssl::stream_base::client,
-                                     [this, keep, c, gen](boost::system::error_code ec) {
-                                       if (!current(gen)) return;
-                                       if (ec) {
-                                         return finish(gen, false,
-                                                       tls_->handshake_error(*c->secure, ec));
-                                       }
-                                       send(c, *c->secure, gen);
-                                     });
-        });
+    auto x = std::make_shared<DnsExchange>();
+    c->visit([&](auto& stream) { send(c, x, stream, gen); });
   }
 
   template <typename Stream>
-  void send(const DnsConnectionPtr& c, Stream& stream, Generation gen) {
+  void send(const StreamConnectionPtr& c, const DnsExchangePtr& x, Stream& stream, Generation gen) {
     boost::asio::async_write(stream, boost::asio::buffer(request_),
-                             [this, keep = shared_from_this(), c, &stream, gen](
+                             [this, keep = shared_from_this(), c, x, &stream, gen](
                                  boost::system::error_code ec, std::size_t) {
                                if (!current(gen)) return;
-                               if (ec) return finish(gen, false, error_detail("send", ec));
-                               receive_length(c, stream, gen);
+                               if (ec) {
+                                 return exchange_failed(c, gen, false, error_detail("send", ec));
+                               }
+                               receive_length(c, x, stream, gen);
                              });
   }
 
   template <typename Stream>
-  void receive_length(const DnsConnectionPtr& c, Stream& stream, Generation gen) {
+  void receive_length(const StreamConnectionPtr& c, const DnsExchangePtr& x, Stream& stream,
+                      Generation gen) {
     boost::asio::async_read(
-        stream, boost::asio::buffer(c->length),
-        [this, keep = shared_from_this(), c, &stream, gen](boost::system::error_code ec,
-                                                           std::size_t) {
+        stream, boost::asio::buffer(x->length),
+        [this, keep = shared_from_this(), c, x, &stream, gen](boost::system::error_code ec,
+                                                              std::size_t size) {
           if (!current(gen)) return;
-          if (ec) return finish(gen, false, receive_error(ec));
-          c->answer.resize(static_cast<std::size_t>(c->length[0] << 8 | c->length[1]));
-          receive_answer(c, stream, gen);
+          if (ec) return exchange_failed(c, gen, size > 0, receive_error(ec));
+          x->answer.resize(static_cast<std::size_t>(x->length[0] << 8 | x->length[1]));
+          receive_answer(c, x, stream, gen);
         });
   }
 
   template <typename Stream>
-  void receive_answer(const DnsConnectionPtr& c, Stream& stream, Generation gen) {
+  void receive_answer(const StreamConnectionPtr& c, const DnsExchangePtr& x, Stream& stream,
+                      Generation gen) {
     boost::asio::async_read(
-        stream, boost::asio::buffer(c->answer),
-        [this, keep = shared_from_this(), c, gen](boost::system::error_code ec, std::size_t) {
+        stream, boost::asio::buffer(x->answer),
+        [this, keep = shared_from_this(), c, x, gen](boost::system::error_code ec, std::size_t) {
           if (!current(gen)) return;
-          if (ec) return finish(gen, false, receive_error(ec));
-          judge(*c, gen);
+          if (ec) return exchange_failed(c, gen, true, receive_error(ec));
+          exchange_done(c, gen, (*judge_)(x->answer, query_), ExchangeEnd{});
         });
-  }
-
-  void judge(DnsConnection& c, Generation gen) {
-    AnswerVerdict v = (*judge_)(c.answer, query_);
-    if (v.verdict == Verdict::unrelated) {
-      // Our own connection carries nothing but our query.
-      return finish(gen, false, "unexpected answer: " + v.detail);
-    }
-    if (v.verdict == Verdict::pass && c.secure) {
-      AnswerVerdict cert = tls_->finish(*c.secure, std::chrono::system_clock::now());
-      if (!cert.detail.empty()) v.detail += ", " + cert.detail;
-      v.verdict = cert.verdict;
-      if (tls_->resumed()) v.detail += ", TLS resumed";
-    }
-    finish(gen, v.verdict == Verdict::pass, std::move(v.detail));
   }
 
   static std::string receive_error(const boost::system::error_code& ec) {
@@ -189,19 +151,9 @@ class DnsStreamProbe final : public Probe {
     return error_detail("receive", ec);
   }
 
-  void stop() override {
-    if (!connection_) return;
-    boost::system::error_code ignored;
-    connection_->socket().close(ignored);
-    connection_.reset();
-  }
-
-  tcp::endpoint target_;
   DnsQuery query_;
   JudgePtr judge_;
-  std::optional<TlsClient> tls_;
   std::vector<std::uint8_t> request_;
-  DnsConnectionPtr connection_;
 };
 
 DnsExpectation expectation(const config::CheckConfig& cfg) {
@@ -222,11 +174,9 @@ std::shared_ptr<Probe> make_query_probe(boost::asio::io_context& io, const confi
       return std::make_shared<DnsUdpProbe>(io, boost::asio::ip::udp::endpoint(address, cfg.port),
                                            std::move(query), std::move(judge));
     case config::DnsTransport::tcp:
-      return std::make_shared<DnsStreamProbe>(io, tcp::endpoint(address, cfg.port),
-                                              std::move(query), std::move(judge), nullptr);
     case config::DnsTransport::tls:
       return std::make_shared<DnsStreamProbe>(io, tcp::endpoint(address, cfg.port),
-                                              std::move(query), std::move(judge), &cfg);
+                                              std::move(query), std::move(judge), cfg);
   }
   return std::make_shared<FailingProbe>(io, "unknown DNS transport");
 }

@@ -1,10 +1,11 @@
-// The http check: one HTTP/1.1 GET per run on a new connection (TCP, or TLS
-// resuming the last session), parsed with Boost.Beast, judged by
-// evaluate_http_response() and, over TLS, cert_min_days. `Connection:
-// close`: a check that kept its connection open would not notice a server
-// that stopped accepting new ones. Only the first 64 KiB of the body are
-// read.
-#include <boost/asio/connect.hpp>
+// The http check: one HTTP/1.1 GET per run, parsed with Boost.Beast, judged
+// by evaluate_http_response() and, over TLS, cert_min_days. With
+// reuse_connection (the default) the connection persists between runs (RFC
+// 9112 §9.3) as StreamProbe decides; otherwise every run sends `Connection:
+// close` on a new connection (over TLS resuming the last session). Only the
+// first 64 KiB of the body are read.
+#include <algorithm>
+#include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -19,7 +20,7 @@
 
 #include "probe/http_response.hpp"
 #include "probe/probe.hpp"
-#include "probe/tls.hpp"
+#include "probe/stream_probe.hpp"
 
 namespace anycastd::probe {
 namespace {
@@ -40,128 +41,115 @@ std::string make_request(const config::CheckConfig& cfg) {
   }
   request.set(http::field::host, host);
   request.set(http::field::user_agent, "anycastd/" ANYCASTD_VERSION);
-  request.set(http::field::connection, "close");
+  if (!cfg.reuse_connection) request.set(http::field::connection, "close");
   std::ostringstream out;
   out << request;
   return out.str();
 }
 
-// One run's connection. Handlers share it, so a stream with operations in
-// flight is never destroyed under them (an Asio SSL operation uses its
-// stream until it completes, also after a cancel).
-struct Connection {
-  Connection(boost::asio::io_context& io, TlsClient* tls) {
-    if (tls != nullptr) {
-      secure.emplace(io, tls->context());
-      tls->prepare(*secure);
-    } else {
-      plain.emplace(io);
-    }
-    // The body goes into `body` and stops there; its declared length may be
-    // anything. (Not boost::none: Beast 1.74 compares a Content-Length with
-    // the optional itself, and every length is above an empty one.)
+// One exchange's parser and buffers. Handlers share it with the connection.
+struct HttpExchange {
+  HttpExchange() {
+    // The body goes into `body` (or `discard`) and stops there; its declared
+    // length may be anything. (Not boost::none: Beast 1.74 compares a
+    // Content-Length with the optional itself, and every length is above an
+    // empty one.)
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   }
-  tcp::socket& socket() { return secure ? secure->next_layer() : *plain; }
 
-  std::optional<tcp::socket> plain;
-  std::optional<TlsStream> secure;
   boost::beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   std::string body;  // the first kHttpBodyLimit bytes, when expect_body needs them
   std::size_t body_size = 0;
+  // Without expect_body, a kept connection still needs the body read to its
+  // end: it passes through here.
+  std::array<char, 4096> discard{};
+  std::size_t given = 0;  // bytes the current read may fill
 };
+using HttpExchangePtr = std::shared_ptr<HttpExchange>;
 
-class HttpProbe final : public Probe {
+class HttpProbe final : public StreamProbe {
  public:
   HttpProbe(boost::asio::io_context& io, const config::CheckConfig& cfg)
-      : Probe(io),
-        target_(to_asio(cfg.target), cfg.port),
+      : StreamProbe(io, tcp::endpoint(to_asio(cfg.target), cfg.port), cfg.tls ? &cfg : nullptr,
+                    cfg.reuse_connection),
         request_(make_request(cfg)),
         expect_status_(cfg.expect_status),
-        expect_body_(cfg.expect_body) {
-    if (cfg.tls) tls_.emplace(cfg);
-  }
+        expect_body_(cfg.expect_body) {}
 
  private:
-  using ConnectionPtr = std::shared_ptr<Connection>;
-
-  void start(Generation gen) override {
-    if (tls_ && !tls_->setup_error().empty()) return finish_later(gen, false, tls_->setup_error());
-    auto c = std::make_shared<Connection>(io_, tls_ ? &*tls_ : nullptr);
-    connection_ = c;
-    c->socket().async_connect(
-        target_, [this, keep = shared_from_this(), c, gen](boost::system::error_code ec) {
-          if (!current(gen)) return;
-          if (ec) return finish(gen, false, error_detail("connect", ec));
-          if (!c->secure) return send(c, *c->plain, gen);
-          c->secure->async_handshake(boost::asio::ssl::stream_base::client,
-                                     [this, keep, c, gen](boost::system::error_code ec) {
-                                       if (!current(gen)) return;
-                                       if (ec) {
-                                         return finish(gen, false,
-                                                       tls_->handshake_error(*c->secure, ec));
-                                       }
-                                       send(c, *c->secure, gen);
-                                     });
-        });
+  void exchange(const StreamConnectionPtr& c, Generation gen) override {
+    auto x = std::make_shared<HttpExchange>();
+    c->visit([&](auto& stream) { send(c, x, stream, gen); });
   }
 
   template <typename Stream>
-  void send(const ConnectionPtr& c, Stream& stream, Generation gen) {
+  void send(const StreamConnectionPtr& c, const HttpExchangePtr& x, Stream& stream,
+            Generation gen) {
     boost::asio::async_write(
         stream, boost::asio::buffer(request_),
-        [this, keep = shared_from_this(), c, &stream, gen](boost::system::error_code ec,
-                                                           std::size_t) {
+        [this, keep = shared_from_this(), c, x, &stream, gen](boost::system::error_code ec,
+                                                              std::size_t) {
           if (!current(gen)) return;
-          if (ec) return finish(gen, false, error_detail("send", ec));
+          if (ec) return exchange_failed(c, gen, false, error_detail("send", ec));
           http::async_read_header(
-              stream, c->buffer, c->parser,
-              [this, keep, c, &stream, gen](boost::system::error_code ec, std::size_t) {
+              stream, x->buffer, x->parser,
+              [this, keep, c, x, &stream, gen](boost::system::error_code ec, std::size_t) {
                 if (!current(gen)) return;
-                if (ec) return finish(gen, false, receive_error(ec));
-                read_body(c, stream, gen);
+                if (ec) return exchange_failed(c, gen, x->buffer.size() > 0, receive_error(ec));
+                read_body(c, x, stream, gen);
               });
         });
   }
 
-  // Reads into c->body until the response ends or kHttpBodyLimit bytes are
-  // in; without expect_body the status line is all that counts.
+  // Reads into x->body until the response ends or kHttpBodyLimit bytes are
+  // in. Without expect_body the status line is all that counts, and the rest
+  // is read only to keep the connection.
   template <typename Stream>
-  void read_body(const ConnectionPtr& c, Stream& stream, Generation gen) {
-    if (expect_body_.empty() || c->parser.is_done() || c->body_size == kHttpBodyLimit) {
-      return judge(*c, gen);
+  void read_body(const StreamConnectionPtr& c, const HttpExchangePtr& x, Stream& stream,
+                 Generation gen) {
+    if (x->parser.is_done() || x->body_size == kHttpBodyLimit ||
+        (expect_body_.empty() && !reuse())) {
+      return judge(c, *x, gen);
     }
-    c->body.resize(kHttpBodyLimit);
-    auto& body = c->parser.get().body();
-    body.data = c->body.data() + c->body_size;
-    body.size = kHttpBodyLimit - c->body_size;
-    http::async_read(stream, c->buffer, c->parser,
-                     [this, keep = shared_from_this(), c, &stream, gen](
+    auto& body = x->parser.get().body();
+    if (expect_body_.empty()) {
+      body.data = x->discard.data();
+      x->given = std::min(x->discard.size(), kHttpBodyLimit - x->body_size);
+    } else {
+      x->body.resize(kHttpBodyLimit);
+      body.data = x->body.data() + x->body_size;
+      x->given = kHttpBodyLimit - x->body_size;
+    }
+    body.size = x->given;
+    http::async_read(stream, x->buffer, x->parser,
+                     [this, keep = shared_from_this(), c, x, &stream, gen](
                          boost::system::error_code ec, std::size_t) {
                        if (!current(gen)) return;
-                       c->body_size = kHttpBodyLimit - c->parser.get().body().size;
+                       x->body_size += x->given - x->parser.get().body().size;
                        // need_buffer: this read filled what it was given. A TLS peer that
                        // closes without close_notify ends a body read to the end of the
                        // connection.
-                       if (ec == boost::asio::ssl::error::stream_truncated) return judge(*c, gen);
-                       if (ec && ec != http::error::need_buffer)
-                         return finish(gen, false, receive_error(ec));
-                       read_body(c, stream, gen);
+                       if (ec == boost::asio::ssl::error::stream_truncated) {
+                         return judge(c, *x, gen);
+                       }
+                       if (ec && ec != http::error::need_buffer) {
+                         return exchange_failed(c, gen, true, receive_error(ec));
+                       }
+                       read_body(c, x, stream, gen);
                      });
   }
 
-  void judge(Connection& c, Generation gen) {
-    const std::string_view body(c.body.data(), c.body_size);
+  void judge(const StreamConnectionPtr& c, const HttpExchange& x, Generation gen) {
+    const std::string_view body(x.body.data(), expect_body_.empty() ? 0 : x.body_size);
     AnswerVerdict v =
-        evaluate_http_response(c.parser.get().result_int(), body, expect_status_, expect_body_);
-    if (v.verdict == Verdict::pass && c.secure) {
-      AnswerVerdict cert = tls_->finish(*c.secure, std::chrono::system_clock::now());
-      if (!cert.detail.empty()) v.detail += ", " + cert.detail;
-      v.verdict = cert.verdict;
-      if (tls_->resumed()) v.detail += ", TLS resumed";
-    }
-    finish(gen, v.verdict == Verdict::pass, std::move(v.detail));
+        evaluate_http_response(x.parser.get().result_int(), body, expect_status_, expect_body_);
+    // RFC 9112 §9.3: a connection persists unless "close" was signalled
+    // (or HTTP/1.0 without keep-alive); a body not read to its end leaves
+    // the stream out of step.
+    const ExchangeEnd end{.server_keeps_open = x.parser.is_done() && x.parser.keep_alive(),
+                          .leftover_bytes = x.buffer.size() > 0};
+    exchange_done(c, gen, std::move(v), end);
   }
 
   static std::string receive_error(const boost::system::error_code& ec) {
@@ -171,19 +159,9 @@ class HttpProbe final : public Probe {
     return error_detail("receive", ec);
   }
 
-  void stop() override {
-    if (!connection_) return;
-    boost::system::error_code ignored;
-    connection_->socket().close(ignored);
-    connection_.reset();
-  }
-
-  tcp::endpoint target_;
   std::string request_;
   std::vector<std::uint16_t> expect_status_;
   std::string expect_body_;
-  std::optional<TlsClient> tls_;
-  ConnectionPtr connection_;  // the run in flight
 };
 
 }  // namespace

@@ -81,10 +81,6 @@ void TlsClient::prepare(TlsStream& stream) {
 AnswerVerdict TlsClient::finish(TlsStream& stream, std::chrono::system_clock::time_point now) {
   SSL* ssl = stream.native_handle();
   resumed_ = SSL_session_reused(ssl) == 1;
-  // The exchange is complete: mark the connection as shut down without
-  // sending close_notify and waiting for the peer's, which costs a round
-  // trip; OpenSSL keeps a session resumable only after a clean shutdown.
-  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   // TLS 1.3 tickets arrive after the handshake, with the answer; the
   // newest is the one to resume.
   SSL_SESSION* session = SSL_get1_session(ssl);
@@ -102,6 +98,10 @@ AnswerVerdict TlsClient::finish(TlsStream& stream, std::chrono::system_clock::ti
   // renewed certificate counts at once.
   if (v.verdict != Verdict::pass) session_.reset();
   return v;
+}
+
+void TlsClient::mark_shut_down(TlsStream& stream) {
+  SSL_set_shutdown(stream.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 }
 
 std::string TlsClient::handshake_error(TlsStream& stream,

@@ -6,7 +6,9 @@
 //
 //   check --prepare(stream)--> SNI, name to verify, session to resume
 //         <-- handshake, request, answer (the check's own I/O) -->
-//   check --finish(stream)---> keeps the new session, judges cert_min_days
+//   check --finish(stream)---> keeps the newest session, judges cert_min_days
+//         (after every exchange, also on a connection kept open)
+//   check --mark_shut_down(stream)--> before closing, keeps the session resumable
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -41,11 +43,16 @@ class TlsClient {
   // Before the handshake of a new connection.
   void prepare(TlsStream& stream);
   // After a complete exchange: keeps the session for the next connection
-  // and judges the certificate. The detail is empty when there is nothing
+  // and judges the certificate of this connection. The detail is empty when there is nothing
   // to say; "certificate valid 89d" with cert_min_days.
   AnswerVerdict finish(TlsStream& stream, std::chrono::system_clock::time_point now);
   // Whether the last finished connection resumed a session.
   bool resumed() const { return resumed_; }
+  // Before a stream is closed: marks it shut down without sending
+  // close_notify and waiting for the peer's, which costs a round trip.
+  // OpenSSL drops the session of a stream freed otherwise (unless the
+  // handshake never finished); RFC 8446 does not ask for that.
+  static void mark_shut_down(TlsStream& stream);
 
   // "handshake: certificate verify failed (certificate has expired)"
   std::string handshake_error(TlsStream& stream, const boost::system::error_code& ec) const;

@@ -7,6 +7,10 @@
                                                                nsd primary 198.18.9.1 + nsd secondary
                                                                chronyd -x (serving time with an offset)
 
+http and DNS over TLS keep their connection between probes
+(reuse_connection, the default), except WEBFRESH's check, which connects
+anew each time and resumes its TLS session.
+
 One anycastd runs a service per scenario, each with its own anycast /32;
 every test changes its own server and watches the route at FRR (ripd's
 table and the kernel route it installs), not only anycastd's status.
@@ -41,6 +45,7 @@ WRONG = "198.19.224.17"      # unbound: test.home. A, right or wrong data
 SECONDARY = "198.19.224.18"  # nsd secondary of home. (primary on PRIMARY)
 NTP = "198.19.224.19"        # chronyd serving time
 MAINT = "198.19.224.20"      # nginx http, plus the maintenance file
+WEBFRESH = "198.19.224.21"   # nginx: WEB's https, a new connection each probe
 PRIMARY = "198.18.9.1"       # nsd primary of home.
 GOOD_A = "198.18.100.1"      # the right answer for test.home. A
 
@@ -306,6 +311,17 @@ prefixes = ["{WEB}/32"]
   cert_min_days = 7
 
 [[service]]
+name = "webfresh"
+prefixes = ["{WEBFRESH}/32"]
+  [[service.check]]
+  type = "http"
+  target = "{WEB}"
+  tls = true
+  host = "web.test"
+  ca_file = "@CA@"
+  reuse_connection = false
+
+[[service]]
 name = "web503"
 prefixes = ["{WEB503}/32"]
   [[service.check]]
@@ -399,7 +415,7 @@ class HealthLab:
         lab.veth(self.rtr, "rtr-srv", "198.18.20.1/24", self.srv, "eth1", "198.18.20.2/24")
         lab.enable_forwarding(self.rtr)
         for address in (WEB, WEB503, EXPIRED, SOON, SNI, DOT, WRONG, SECONDARY, NTP, MAINT,
-                        PRIMARY):
+                        WEBFRESH, PRIMARY):
             self.srv.exec("ip", "addr", "add", f"{address}/32", "dev", "lo")
         self.frr = lab.FrrRouter(self.rtr, self.workdir, lab.frr_ripd_conf("hc-rtr", update=5))
 
@@ -542,13 +558,22 @@ UP = 2        # FRR's metric for anycastd's metric 1
 DEGRADED = 9  # FRR's metric for anycastd's degraded_metric 8
 
 
-def test_https_passes_and_resumes_the_tls_session(hl):
+def test_https_passes_on_its_kept_connection(hl):
     hl.wait_metric(WEB, UP, "web announced")
     detail = wait_until(lambda: (d := hl.service("web")["checks"][0]["detail"])
+                        and "connection reused" in d and d, DEADLINE, 0.2,
+                        "a probe on the kept connection")
+    # cert_min_days is judged on the kept connection's certificate too.
+    assert detail.startswith("HTTP 200, certificate valid 29d, connection reused in "), detail
+    assert hl.service("web")["state"] == "up"
+
+
+def test_https_without_reuse_resumes_the_tls_session(hl):
+    hl.wait_metric(WEBFRESH, UP, "webfresh announced")
+    detail = wait_until(lambda: (d := hl.service("webfresh")["checks"][0]["detail"])
                         and "TLS resumed" in d and d, DEADLINE, 0.2,
                         "a probe that resumed its TLS session")
-    assert detail.startswith("HTTP 200, certificate valid 29d, TLS resumed in "), detail
-    assert hl.service("web")["state"] == "up"
+    assert detail.startswith("HTTP 200, TLS resumed in "), detail
 
 
 def test_http_503_withdraws_and_200_brings_it_back(hl):
@@ -605,14 +630,22 @@ def test_wrong_sni_fails_verification(hl):
 def test_dns_over_tls_follows_unbound(hl):
     hl.wait_metric(DOT, UP, "dot announced")
     detail = wait_until(lambda: (d := hl.service("dot")["checks"][0]["detail"])
-                        and "TLS resumed" in d and d, DEADLINE, 0.2, "a resumed DoT probe")
-    assert detail.startswith("NOERROR, 1 expected answer, TLS resumed in "), detail
+                        and "connection reused" in d and d, DEADLINE, 0.2,
+                        "a DoT probe on the kept connection")
+    assert detail.startswith("NOERROR, 1 expected answer, connection reused in "), detail
+    # unbound dies with the connection open: the next probe finds it closed,
+    # cannot connect anew, and the route goes.
     hl.dot.stop()
     try:
         hl.wait_metric(DOT, None, "dot withdrawn without unbound")
+        detail = hl.service("dot")["checks"][0]["detail"]
+        assert detail == "connect: connection refused", detail
     finally:
         hl.dot.start()
     hl.wait_metric(DOT, UP, "dot back with unbound")
+    # The new unbound's connection is kept in turn.
+    wait_until(lambda: "connection reused" in hl.service("dot")["checks"][0]["detail"],
+               DEADLINE, 0.2, "the DoT connection to the new unbound kept")
 
 
 def test_resolver_answering_wrong_data_is_withdrawn(hl):
@@ -679,3 +712,23 @@ def test_maintenance_file_drains_the_node(hl):
     hl.wait_metric(MAINT, UP, "maint back without the file")
     r = hl.anycastd.ctl("status")
     assert "maint" in r.stdout and "file " + str(hl.maintenance) in r.stdout
+
+
+def test_killed_nginx_withdraws_its_kept_connections_and_comes_back(hl):
+    """Last: it takes every nginx service down for a while."""
+    for address in (WEB, WEB503, MAINT):
+        hl.wait_metric(address, UP, f"{address} announced")
+    wait_until(lambda: "connection reused" in hl.service("web")["checks"][0]["detail"],
+               DEADLINE, 0.2, "web on its kept connection")
+    lab.stop(hl.nginx.proc, signal.SIGKILL)  # master and worker: every connection closes
+    try:
+        for address in (WEB, WEB503, MAINT):
+            hl.wait_metric(address, None, f"{address} withdrawn without nginx")
+        detail = hl.service("web")["checks"][0]["detail"]
+        assert detail == "connect: connection refused", detail
+    finally:
+        hl.nginx.start()
+    for address in (WEB, WEB503, MAINT):
+        hl.wait_metric(address, UP, f"{address} back with the new nginx")
+    wait_until(lambda: "connection reused" in hl.service("web")["checks"][0]["detail"],
+               DEADLINE, 0.2, "web's connection to the new nginx kept")

@@ -45,6 +45,7 @@ TEST(HealthCheckConfig, HttpDefaults) {
   EXPECT_TRUE(c.expect_body.empty());
   EXPECT_TRUE(c.tls_verify);
   EXPECT_FALSE(c.cert_min_days);
+  EXPECT_TRUE(c.reuse_connection);
   EXPECT_EQ(c.on_failure, OnFailure::withdraw);
   EXPECT_EQ(c.describe(), "http 198.19.224.2:80/");
   EXPECT_EQ(s.require, Require::all);
@@ -56,7 +57,7 @@ TEST(HealthCheckConfig, HttpsWithEverything) {
                          "[[service.check]]\ntype = \"http\"\ntls = true\npath = \"/health?x=1\"\n"
                          "host = \"www.test.home\"\nexpect_status = [200, 204]\n"
                          "expect_body = \"ok\"\ntls_verify = false\ncert_min_days = 14\n"
-                         "on_failure = \"degrade\"\n");
+                         "reuse_connection = false\non_failure = \"degrade\"\n");
   const CheckConfig& c = s.checks.at(0);
   EXPECT_EQ(s.require, Require::any);
   EXPECT_EQ(c.port, 443);
@@ -67,6 +68,7 @@ TEST(HealthCheckConfig, HttpsWithEverything) {
   EXPECT_EQ(c.expect_body, "ok");
   EXPECT_FALSE(c.tls_verify);
   EXPECT_EQ(c.cert_min_days, 14u);
+  EXPECT_FALSE(c.reuse_connection);
   EXPECT_EQ(c.on_failure, OnFailure::degrade);
   EXPECT_EQ(c.describe(), "https 198.19.224.2:443/health?x=1");
 }
@@ -139,11 +141,18 @@ TEST(HealthCheckConfig, DnsOverTls) {
   EXPECT_EQ(c.port, 853);
   EXPECT_EQ(c.host, "dns.test.home");
   EXPECT_EQ(c.describe(), "dns/tls 198.19.224.2:853 test.home. A");
+  EXPECT_TRUE(c.reuse_connection);
   const std::string base = kService + "[[service.check]]\ntype = \"dns\"\nname = \"x.\"\n";
   EXPECT_THAT(errors(base + "host = \"dns.test.home\"\n"),
               Contains("test.toml:7:8: \"host\" needs transport = \"tls\""));
   EXPECT_THAT(errors(base + "tls_verify = false\n"),
               Contains("test.toml:7:14: \"tls_verify\" needs transport = \"tls\""));
+  EXPECT_THAT(errors(base + "reuse_connection = false\n"),
+              Contains("test.toml:7:20: \"reuse_connection\" needs transport = \"tcp\" or "
+                       "\"tls\""));
+  EXPECT_FALSE(service(base + "transport = \"tcp\"\nreuse_connection = false\n")
+                   .checks.at(0)
+                   .reuse_connection);
   EXPECT_THAT(errors(base + "transport = \"https\"\n"),
               Contains("test.toml:7:13: \"transport\": \"https\" is not \"udp\", \"tcp\" or "
                        "\"tls\""));

@@ -39,6 +39,26 @@ using Bytes = std::vector<std::uint8_t>;
 
 const auto kLoopback = asio::ip::make_address_v4("127.0.0.1");
 
+// The server side of the connections a fake server accepted, to close
+// them all at once (an idle timeout, a restart).
+template <typename Connection>
+class Connections {
+ public:
+  void add(const std::shared_ptr<Connection>& c) { open_.push_back(c); }
+  void close_all() {
+    for (const auto& weak : open_) {
+      if (auto c = weak.lock()) {
+        boost::system::error_code ignored;
+        c->socket.close(ignored);
+      }
+    }
+    open_.clear();
+  }
+
+ private:
+  std::vector<std::weak_ptr<Connection>> open_;
+};
+
 // Answers each datagram with whatever `respond` returns (nothing, one or more datagrams).
 class FakeUdpServer {
  public:
@@ -72,8 +92,9 @@ class FakeUdpServer {
   std::array<std::uint8_t, 4096> buffer_{};
 };
 
-// DNS over TCP (RFC 1035 §4.2.2): reads one length-prefixed query per
-// connection and writes back what `respond` returns, then closes.
+// DNS over TCP (RFC 1035 §4.2.2): reads length-prefixed queries and writes
+// back what `respond` returns, on the same connection until the client
+// closes it; nothing to return closes the connection unanswered.
 class FakeTcpDnsServer {
  public:
   using Respond = std::function<std::optional<Bytes>(std::span<const std::uint8_t>)>;
@@ -83,6 +104,10 @@ class FakeTcpDnsServer {
     accept();
   }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  // Closes every open connection, as a server does with idle ones.
+  void close_connections() { connections_.close_all(); }
+
+  int accepted = 0;
 
  private:
   struct Connection {
@@ -95,32 +120,41 @@ class FakeTcpDnsServer {
   void accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
       if (ec) return;
+      ++accepted;
       auto c = std::make_shared<Connection>(std::move(socket));
-      asio::async_read(c->socket, asio::buffer(c->length),
-                       [this, c](boost::system::error_code ec, std::size_t) {
-                         if (ec) return;
-                         c->message.resize(c->length[0] << 8 | c->length[1]);
-                         asio::async_read(c->socket, asio::buffer(c->message),
-                                          [this, c](boost::system::error_code ec, std::size_t) {
-                                            if (!ec) answer(c);
-                                          });
-                       });
+      connections_.add(c);
+      read(c);
       accept();
     });
   }
 
+  void read(const std::shared_ptr<Connection>& c) {
+    asio::async_read(c->socket, asio::buffer(c->length),
+                     [this, c](boost::system::error_code ec, std::size_t) {
+                       if (ec) return;
+                       c->message.resize(c->length[0] << 8 | c->length[1]);
+                       asio::async_read(c->socket, asio::buffer(c->message),
+                                        [this, c](boost::system::error_code ec, std::size_t) {
+                                          if (!ec) answer(c);
+                                        });
+                     });
+  }
+
   void answer(const std::shared_ptr<Connection>& c) {
     const auto reply = respond_(c->message);
-    if (!reply) return;  // `c` goes away: the connection closes unanswered
+    if (!reply) return c->socket.close();
     auto out = std::make_shared<Bytes>(Bytes{static_cast<std::uint8_t>(reply->size() >> 8),
                                              static_cast<std::uint8_t>(reply->size())});
     out->insert(out->end(), reply->begin(), reply->end());
     asio::async_write(c->socket, asio::buffer(*out),
-                      [c, out](boost::system::error_code, std::size_t) {});
+                      [this, c, out](boost::system::error_code ec, std::size_t) {
+                        if (!ec) read(c);
+                      });
   }
 
   tcp::acceptor acceptor_;
   Respond respond_;
+  Connections<Connection> connections_;
 };
 
 // The query turned into an answer: QR set, `rcode`, optionally TC.
@@ -177,8 +211,10 @@ Bytes soa_rdata(std::uint32_t serial) {
   return rdata;
 }
 
-// A minimal HTTP/1.1 server: reads the request head, records it, writes
-// `response` and closes.
+// A minimal HTTP/1.1 server: reads a request head, records it and writes
+// `response`, on the same connection until the client closes it (unless
+// close_after_response). On the request number drop_on_request of a
+// connection (1 is the first) it closes the connection unanswered.
 class FakeHttpServer {
  public:
   FakeHttpServer(asio::io_context& io, std::string response)
@@ -186,32 +222,59 @@ class FakeHttpServer {
     accept();
   }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void close_connections() { connections_.close_all(); }
+  // A dead server: no listener, no connections.
+  void kill() {
+    acceptor_.close();
+    close_connections();
+  }
+
   std::string last_request;
+  int accepted = 0;
+  int requests = 0;
+  bool close_after_response = false;
+  int drop_on_request = 0;
+  bool answer = true;  // false: read requests and never answer
 
  private:
   struct Connection {
     explicit Connection(tcp::socket s) : socket(std::move(s)) {}
     tcp::socket socket;
     std::string in;
+    int requests = 0;
   };
 
   void accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
       if (ec) return;
+      ++accepted;
       auto c = std::make_shared<Connection>(std::move(socket));
-      asio::async_read_until(c->socket, asio::dynamic_buffer(c->in), "\r\n\r\n",
-                             [this, c](boost::system::error_code ec, std::size_t) {
-                               if (ec) return;
-                               last_request = c->in;
-                               asio::async_write(c->socket, asio::buffer(response_),
-                                                 [c](boost::system::error_code, std::size_t) {});
-                             });
+      connections_.add(c);
+      read(c);
       accept();
     });
   }
 
+  void read(const std::shared_ptr<Connection>& c) {
+    asio::async_read_until(c->socket, asio::dynamic_buffer(c->in), "\r\n\r\n",
+                           [this, c](boost::system::error_code ec, std::size_t size) {
+                             if (ec) return;
+                             ++requests;
+                             last_request = c->in.substr(0, size);
+                             c->in.erase(0, size);
+                             if (++c->requests == drop_on_request) return c->socket.close();
+                             if (!answer) return read(c);
+                             asio::async_write(
+                                 c->socket, asio::buffer(response_),
+                                 [this, c](boost::system::error_code ec, std::size_t) {
+                                   if (!ec && !close_after_response) read(c);
+                                 });
+                           });
+  }
+
   tcp::acceptor acceptor_;
   std::string response_;
+  Connections<Connection> connections_;
 };
 
 // A loopback TCP port with nothing listening on it.
@@ -515,6 +578,43 @@ TEST_F(CheckTest, DnsOverTcpClosedWithoutAnswer) {
   EXPECT_EQ(probe(*check).detail, "connection closed before the answer");
 }
 
+TEST_F(CheckTest, DnsOverTcpKeepsTheConnection) {
+  FakeTcpDnsServer server(io, [](auto q) { return std::optional(dns_answer(q, 0)); });
+  auto check = make_check(io, dns(server.port(), config::DnsTransport::tcp));
+  EXPECT_TRUE(probe(*check).ok);
+  const Result r = probe(*check);
+  EXPECT_TRUE(r.detail.starts_with("NOERROR, connection reused in ")) << r.detail;
+  EXPECT_EQ(server.accepted, 1);
+  // The server closes it while idle (RFC 7858 §3.4): the next run connects anew.
+  server.close_connections();
+  EXPECT_TRUE(probe(*check).ok);
+  EXPECT_EQ(server.accepted, 2);
+}
+
+TEST_F(CheckTest, DnsOverTcpWithoutReuseConnectsForEveryRun) {
+  FakeTcpDnsServer server(io, [](auto q) { return std::optional(dns_answer(q, 0)); });
+  auto cfg = dns(server.port(), config::DnsTransport::tcp);
+  cfg.reuse_connection = false;
+  auto check = make_check(io, cfg);
+  EXPECT_TRUE(probe(*check).ok);
+  EXPECT_TRUE(probe(*check).ok);
+  EXPECT_EQ(server.accepted, 2);
+}
+
+TEST_F(CheckTest, DnsOverTcpKeptConnectionClosedUnderTheQueryRetries) {
+  int queries = 0;
+  FakeTcpDnsServer server(io, [&](auto q) {
+    // The second query, the first on the kept connection, goes unanswered.
+    return ++queries == 2 ? std::optional<Bytes>() : std::optional(dns_answer(q, 0));
+  });
+  auto check = make_check(io, dns(server.port(), config::DnsTransport::tcp));
+  EXPECT_TRUE(probe(*check).ok);
+  const Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(queries, 3);
+  EXPECT_EQ(server.accepted, 2);
+}
+
 TEST_F(CheckTest, DnsOverTcpRefused) {
   auto check = make_check(io, dns(closed_port(io), config::DnsTransport::tcp));
   EXPECT_EQ(probe(*check).detail, "connect: connection refused");
@@ -816,6 +916,8 @@ TEST_F(CheckTest, FileCheckFailsWhileTheFileExists) {
 
 // ---- http ----
 
+const std::string kHttpOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
 config::CheckConfig http_check(std::uint16_t port) {
   config::CheckConfig cfg;
   cfg.type = config::CheckType::http;
@@ -825,17 +927,110 @@ config::CheckConfig http_check(std::uint16_t port) {
   return cfg;
 }
 
-TEST_F(CheckTest, HttpOkPassesAndSendsOneRequestPerConnection) {
-  FakeHttpServer server(io, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+TEST_F(CheckTest, HttpOkPassesAndKeepsTheConnection) {
+  FakeHttpServer server(io, kHttpOk);
   auto check = make_check(io, http_check(server.port()));
-  const Result r = probe(*check);
+  Result r = probe(*check);
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_TRUE(r.detail.starts_with("HTTP 200 in ")) << r.detail;
   EXPECT_TRUE(server.last_request.starts_with("GET /health HTTP/1.1\r\n")) << server.last_request;
   EXPECT_NE(server.last_request.find("Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"),
             std::string::npos)
       << server.last_request;
+  EXPECT_EQ(server.last_request.find("Connection:"), std::string::npos) << server.last_request;
+  for (int i = 0; i < 2; ++i) {
+    r = probe(*check);
+    EXPECT_TRUE(r.ok) << r.detail;
+    EXPECT_TRUE(r.detail.starts_with("HTTP 200, connection reused in ")) << r.detail;
+  }
+  EXPECT_EQ(server.accepted, 1);
+  EXPECT_EQ(server.requests, 3);
+}
+
+TEST_F(CheckTest, HttpWithoutReuseConnectsForEveryRun) {
+  FakeHttpServer server(io, kHttpOk);
+  auto cfg = http_check(server.port());
+  cfg.reuse_connection = false;
+  auto check = make_check(io, cfg);
+  EXPECT_TRUE(probe(*check).ok);
+  const Result r = probe(*check);
+  EXPECT_EQ(r.detail.find("reused"), std::string::npos) << r.detail;
+  EXPECT_EQ(server.accepted, 2);
   EXPECT_NE(server.last_request.find("Connection: close\r\n"), std::string::npos);
+}
+
+TEST_F(CheckTest, HttpConnectionCloseFromTheServerIsHonoured) {
+  FakeHttpServer server(io, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_TRUE(probe(*check).ok);
+  EXPECT_TRUE(probe(*check).ok);
+  EXPECT_EQ(server.accepted, 2);
+}
+
+TEST_F(CheckTest, HttpBodyIsReadToItsEndToKeepTheConnection) {
+  FakeHttpServer server(
+      io, "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + std::string(10000, 'x'));
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_TRUE(probe(*check).ok);
+  const Result r = probe(*check);
+  EXPECT_TRUE(r.detail.starts_with("HTTP 200, connection reused in ")) << r.detail;
+  EXPECT_EQ(server.accepted, 1);
+}
+
+TEST_F(CheckTest, HttpReconnectsWhenTheServerClosedTheIdleConnection) {
+  FakeHttpServer server(io, kHttpOk);
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_TRUE(probe(*check).ok);
+  server.close_connections();
+  const Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.detail.find("reused"), std::string::npos) << r.detail;
+  EXPECT_EQ(server.accepted, 2);
+}
+
+TEST_F(CheckTest, HttpKeptConnectionClosedUnderTheRequestRetriesOnANewOne) {
+  // The server closes the idle connection just as the request goes out:
+  // the peek saw it open, the answer is an end of stream.
+  FakeHttpServer server(io, kHttpOk);
+  server.drop_on_request = 2;
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_TRUE(probe(*check).ok);
+  const Result r = probe(*check);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.requests, 3);
+}
+
+TEST_F(CheckTest, HttpDeadServerFailsAlthoughTheConnectionWasKept) {
+  FakeHttpServer server(io, kHttpOk);
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_TRUE(probe(*check).ok);
+  server.kill();
+  const Result r = probe(*check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "connect: connection refused");
+}
+
+TEST_F(CheckTest, HttpHungServerTimesOutOnTheKeptConnection) {
+  FakeHttpServer server(io, kHttpOk);
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_TRUE(probe(*check).ok);
+  server.answer = false;
+  const Result r = probe(*check, 200ms);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "timeout after 200ms");
+  // The timed-out connection is not kept: the next run connects anew.
+  server.answer = true;
+  EXPECT_TRUE(probe(*check).ok);
+  EXPECT_EQ(server.accepted, 2);
+}
+
+TEST_F(CheckTest, HttpFailingStatusKeepsTheConnection) {
+  FakeHttpServer server(io, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+  auto check = make_check(io, http_check(server.port()));
+  EXPECT_EQ(probe(*check).detail, "HTTP 503, expected 200");
+  EXPECT_EQ(probe(*check).detail, "HTTP 503, expected 200");
+  EXPECT_EQ(server.accepted, 1);
 }
 
 TEST_F(CheckTest, HttpUnexpectedStatusFails) {
