@@ -40,6 +40,21 @@ std::string seconds_text(std::chrono::milliseconds d) {
 
 }  // namespace
 
+// RFC 4271 §4.1: the type is the octet after the 16-octet marker and the
+// 2-octet length; §4.5: a NOTIFICATION's error code and subcode follow.
+void MessageCounts::add(std::span<const std::uint8_t> message) {
+  constexpr std::size_t kType = 18;
+  if (message.size() <= kType) {
+    ++by_type[0];
+    return;
+  }
+  const std::uint8_t type = message[kType];
+  ++by_type[type < by_type.size() ? type : 0];
+  if (type == static_cast<std::uint8_t>(MessageType::notification) && message.size() > kType + 2) {
+    ++notifications[{message[kType + 1], message[kType + 2]}];
+  }
+}
+
 Fsm::Fsm(FsmConfig config)
     : config_(std::move(config)),
       name_("bgp: neighbor " + config_.neighbor.address.to_string()),
@@ -149,7 +164,10 @@ bool Fsm::handle_common(const Event& event) {
     }
     // A connection we closed already: whatever it still delivers is stale.
     if (!primary_ || primary_->id != conn) return true;
-    if (as<MessageReceived>(event)) ++counters_.messages_in;
+    if (const auto* e = as<MessageReceived>(event)) {
+      ++counters_.messages_in;
+      counters_.in.add(e->bytes);
+    }
   }
   return false;
 }
@@ -407,6 +425,7 @@ void Fsm::on_second_connection(const Event& event) {
   }
   const auto& e = std::get<MessageReceived>(event);
   ++counters_.messages_in;
+  counters_.in.add(e.bytes);
   const auto header = decode_header(e.bytes);
   const auto* h = std::get_if<Header>(&header);
   if (!h || h->type != MessageType::open) {
@@ -870,6 +889,7 @@ void Fsm::arm_hold() {
 
 void Fsm::send(ConnId conn, std::vector<std::uint8_t> bytes) {
   ++counters_.messages_out;
+  counters_.out.add(bytes);
   out_->push_back(Send{conn, std::move(bytes)});
 }
 

@@ -132,9 +132,21 @@ struct Stopped {};  // ManualStop finished
 using Action =
     std::variant<Connect, AbortConnect, Send, Close, ArmTimer, CancelTimer, Log, Stopped>;
 
+// Messages one way, by type, and the NOTIFICATIONs among them by code and
+// subcode (for the metrics).
+struct MessageCounts {
+  std::array<std::uint64_t, 6> by_type{};  // index: the type code, 1..5; 0: any other
+  std::map<std::pair<std::uint8_t, std::uint8_t>, std::uint64_t> notifications;
+
+  // `message` is a whole message, header included.
+  void add(std::span<const std::uint8_t> message);
+};
+
 struct Counters {
   std::uint64_t messages_in = 0;
   std::uint64_t messages_out = 0;
+  MessageCounts in;
+  MessageCounts out;
   std::uint64_t updates_in = 0;
   std::uint64_t prefixes_received_discarded = 0;
   std::uint64_t updates_treated_as_withdraw = 0;

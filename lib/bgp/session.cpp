@@ -487,6 +487,27 @@ void BgpSession::finish_shutdown() {
   shutdown_.finish();
 }
 
+namespace {
+
+// {"open":1,"update":4,...} and [{"code":6,"subcode":2,"count":1},...].
+nlohmann::json messages_json(const MessageCounts& counts) {
+  static constexpr std::string_view kNames[] = {"other",        "open",      "update",
+                                                "notification", "keepalive", "route_refresh"};
+  nlohmann::json by_type = nlohmann::json::object();
+  for (std::size_t i = 0; i < counts.by_type.size(); ++i)
+    by_type[std::string(kNames[i])] = counts.by_type[i];
+  return by_type;
+}
+
+nlohmann::json notifications_json(const MessageCounts& counts) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [key, count] : counts.notifications)
+    list.push_back({{"code", key.first}, {"subcode", key.second}, {"count", count}});
+  return list;
+}
+
+}  // namespace
+
 nlohmann::json BgpSession::status() const {
   const auto now = Clock::now();
   nlohmann::json neighbors = nlohmann::json::array();
@@ -509,6 +530,8 @@ nlohmann::json BgpSession::status() const {
         {"messages_out", c.messages_out},
         {"updates_treated_as_withdraw", c.updates_treated_as_withdraw},
         {"hold_time_s", f.hold_time()},
+        {"messages", {{"in", messages_json(c.in)}, {"out", messages_json(c.out)}}},
+        {"notifications", {{"in", notifications_json(c.in)}, {"out", notifications_json(c.out)}}},
     });
   }
   return {{"asn", config_.asn}, {"neighbors", neighbors}};
