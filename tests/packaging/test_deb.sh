@@ -38,7 +38,7 @@ contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's,^\.,,')
 for f in /usr/sbin/anycastd /usr/bin/anycastctl /etc/anycastd.toml \
   /lib/systemd/system/anycastd.service /usr/lib/sysusers.d/anycastd.conf \
   /usr/share/man/man8/anycastd.8.gz /usr/share/man/man8/anycastctl.8.gz \
-  /usr/share/man/man5/anycastd.toml.5.gz \
+  /usr/share/man/man5/anycastd.toml.5.gz /usr/share/bash-completion/completions/anycastctl \
   /usr/share/doc/anycastd/examples/xenial-lab.toml /usr/share/doc/anycastd/PROTOCOL.md \
   /usr/share/doc/anycastd/README.Debian /usr/share/doc/anycastd/copyright; do
   echo "$contents" | grep -qx "$f" || fail "$f is not in the package"
