@@ -205,3 +205,19 @@ def test_bad_requests_are_refused_and_probes_stay_on_time(namespaces, workdir):
     metrics = http_get(ns, f"http://{METRICS}/metrics")["body"]
     assert 'anycastd_control_requests_total{command="status",result="ok"}' in metrics
     daemon.stop()
+
+
+def test_a_rejected_reload_fails_says_why_and_shows_in_the_metrics(namespaces, workdir):
+    ns = namespaces("reload")
+    daemon = lab.Anycastd(ns, workdir, CONFIG).start()
+    r = daemon.reload(CONFIG + '\n[daemon]\nlog_level = "loud"\n')
+    assert r.returncode == 1
+    assert "reload rejected, keeping the running config:" in r.stderr
+    assert f"{daemon.config}:" in r.stderr  # FILE:LINE:COL of the first error
+    body = http_get(ns, f"http://{METRICS}/metrics")["body"]
+    assert "anycastd_config_last_reload_successful 0" in body
+    assert 'anycastd_control_requests_total{command="reload",result="error"} 1' in body
+    assert daemon.reload(CONFIG).returncode == 0
+    body = http_get(ns, f"http://{METRICS}/metrics")["body"]
+    assert "anycastd_config_last_reload_successful 1" in body
+    daemon.stop()
