@@ -240,17 +240,14 @@ protocol rip {{
             ns.close()
 
 
-def load_scenario(workdir, services, warmup, seconds):
-    """Figure 2: `services` services, one UDP DNS probe each per second to one
-    unbound; the daemon's CPU and round lateness over `seconds`."""
-    ns = lab.Namespace("acbench-load")
-    try:
-        ns.exec("ip", "addr", "add", f"{UNBOUND_ADDRESS}/32", "dev", "lo")
-        unbound = lab.Unbound(ns, UNBOUND_ADDRESS, workdir).start()
-        blocks = []
-        for i in range(services):
-            address = f"198.18.{100 + i // 256}.{i % 256}/32"
-            blocks.append(f"""[[service]]
+def load_config(services, extra=""):
+    """`services` services s0, s1, ... on 198.18.100.0 and up, each with one
+    UDP DNS check of the unbound at UNBOUND_ADDRESS once a second; `extra`
+    goes after [daemon]."""
+    blocks = []
+    for i in range(services):
+        address = f"198.18.{100 + i // 256}.{i % 256}/32"
+        blocks.append(f"""[[service]]
 name = "s{i}"
 prefixes = ["{address}"]
 interval = "1s"
@@ -261,12 +258,23 @@ timeout = "500ms"
   port = 53
   name = "test.home."
 """)
-        anycastd = lab.Anycastd(ns, workdir, """[daemon]
+    return """[daemon]
 router_id = "198.18.0.1"
 control_socket = "@SOCKET@"
 state_file = "@STATE@"
 
-""" + "\n".join(blocks), name="anycastd-load").start()
+""" + extra + "\n" + "\n".join(blocks)
+
+
+def load_scenario(workdir, services, warmup, seconds):
+    """Figure 2: `services` services, one UDP DNS probe each per second to one
+    unbound; the daemon's CPU and round lateness over `seconds`."""
+    ns = lab.Namespace("acbench-load")
+    try:
+        ns.exec("ip", "addr", "add", f"{UNBOUND_ADDRESS}/32", "dev", "lo")
+        unbound = lab.Unbound(ns, UNBOUND_ADDRESS, workdir).start()
+        anycastd = lab.Anycastd(ns, workdir, load_config(services),
+                                name="anycastd-load").start()
         started = time.monotonic()
 
         def up_count():

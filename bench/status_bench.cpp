@@ -1,9 +1,11 @@
 // What `anycastctl status --json` costs the event loop: every service's
 // ServiceMonitor::status() gathered into one document and serialised, as the
-// control server does while nothing else runs. Arg: number of services.
+// control server does while nothing else runs; and what a Prometheus scrape
+// costs it: the metrics collected and encoded. Arg: number of services.
 #include <benchmark/benchmark.h>
 
 #include <boost/asio/io_context.hpp>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "bench_config.hpp"
 #include "core/bus.hpp"
+#include "daemon/metrics.hpp"
 #include "monitor/service_monitor.hpp"
 #include "probe/check.hpp"
 
@@ -60,6 +63,33 @@ void BM_StatusJson(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_StatusJson)->Arg(10)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The body of one scrape, as the metrics endpoint renders it on the loop.
+void BM_MetricsText(benchmark::State& state) {
+  boost::asio::io_context io;
+  anycastd::core::AnnouncementBus bus;
+  anycastd::config::Config config;
+  std::map<std::string, std::unique_ptr<anycastd::monitor::ServiceMonitor>> monitors;
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    config.services.push_back(service(i));
+    monitors[config.services.back().name] = std::make_unique<anycastd::monitor::ServiceMonitor>(
+        io, config.services.back(), bus, [](const auto&, const auto&) {},
+        [](boost::asio::io_context&, const anycastd::config::CheckConfig&) {
+          return std::make_unique<IdleCheck>();
+        });
+  }
+  const std::vector<std::unique_ptr<anycastd::core::Protocol>> protocols;
+  const anycastd::DaemonCounters counters;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const auto families = anycastd::collect_metrics({config, monitors, bus, protocols, counters});
+    const std::string text = anycastd::metrics::encode(families);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_MetricsText)->Arg(10)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

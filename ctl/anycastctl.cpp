@@ -95,7 +95,10 @@ int main(int argc, char** argv) {
   Target announce_target;
   auto* announce = app.add_subcommand("announce", "undo withdraw");
   add_target(*announce, announce_target, "announce");
-  auto* reload = app.add_subcommand("reload", "re-read the configuration (same as SIGHUP)");
+  auto* reload = app.add_subcommand(
+      "reload", "re-read the configuration and wait for the result; exits 1 if it is rejected");
+  auto* services =
+      app.add_subcommand("services", "the configured service names, one a line (for scripts)");
   // Set after the subcommands so they stay strict; what lands here is an
   // unknown command, reported below in our words.
   app.allow_extras();
@@ -111,7 +114,7 @@ int main(int argc, char** argv) {
     std::cerr << "anycastctl: "
               << (app.remaining().empty() ? std::string("no command given")
                                           : "unknown command \"" + app.remaining().front() + "\"")
-              << "; use status, withdraw, announce or reload (see anycastctl --help)\n";
+              << "; use status, withdraw, announce, reload or services (see anycastctl --help)\n";
     return kExitUsage;
   }
 
@@ -148,7 +151,12 @@ int main(int argc, char** argv) {
   }
   const auto result = reply.contains("result") ? reply["result"] : nlohmann::json::object();
   if (request.command == Command::status) {
-    if (json) {
+    if (services->parsed()) {
+      for (const auto& service : result.value("services", nlohmann::json::array())) {
+        if (service.contains("name") && service["name"].is_string())
+          std::cout << service["name"].get<std::string>() << "\n";
+      }
+    } else if (json) {
       std::cout << result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
       std::cout << anycastd::control::render_status(result);

@@ -92,6 +92,7 @@ void Daemon::start() {
   load_admin_state();
   control_ =
       std::make_unique<control::ControlServer>(io_, config_.daemon.control_socket, handlers());
+  metrics_ = make_metrics_server(config_);
   start_protocols();
   wait_signals();
 
@@ -112,6 +113,24 @@ void Daemon::load_admin_state() {
                    config_.daemon.state_file);
     }
   }
+}
+
+std::unique_ptr<metrics::MetricsServer> Daemon::make_metrics_server(const config::Config& config) {
+  if (!config.metrics) return nullptr;
+  const auto& m = *config.metrics;
+  const boost::asio::ip::tcp::endpoint listen(boost::asio::ip::make_address(m.address.to_string()),
+                                              m.port);
+  auto server = std::make_unique<metrics::MetricsServer>(io_, listen, m.path,
+                                                         [this] { return render_metrics(); });
+  const auto host = m.address.is_v4() ? m.address.to_string() : "[" + m.address.to_string() + "]";
+  spdlog::info("metrics: serving http://{}:{}{}", host, m.port, m.path);
+  return server;
+}
+
+std::string Daemon::render_metrics() const {
+  const auto families =
+      collect_metrics(MetricsView{config_, services_, bus_, protocols_, counters_});
+  return metrics::encode(families);
 }
 
 std::unique_ptr<monitor::ServiceMonitor> Daemon::make_monitor(
@@ -168,6 +187,7 @@ void Daemon::start_protocol(std::string_view name) {
 
 void Daemon::on_transition(const monitor::ServiceMonitor& service,
                            const core::HealthTransition& t) {
+  ++counters_.transitions[{service.name(), std::string(core::to_string(t.to))}];
   std::string prefixes;
   for (const auto& p : service.config().prefixes) {
     prefixes += (prefixes.empty() ? "" : " ") + p.to_string();
@@ -180,6 +200,10 @@ void Daemon::on_transition(const monitor::ServiceMonitor& service,
 }
 
 void Daemon::update_status() {
+  systemd::notify_status(status_line());
+}
+
+std::string Daemon::status_line() const {
   std::size_t up = 0;
   std::size_t degraded = 0;
   std::size_t down = 0;
@@ -201,10 +225,9 @@ void Daemon::update_status() {
         break;
     }
   }
-  systemd::notify_status(
-      fmt::format("{} services: {} up, {} degraded, {} down, {} starting; announcing {} "
-                  "prefixes",
-                  services_.size(), up, degraded, down, other, bus_.routes().size()));
+  return fmt::format(
+      "{} services: {} up, {} degraded, {} down, {} starting; announcing {} prefixes",
+      services_.size(), up, degraded, down, other, bus_.routes().size());
 }
 
 void Daemon::wait_signals() {
@@ -234,14 +257,26 @@ control::Reply Daemon::reload() {
       spdlog::error("{}", e.to_string());
     spdlog::error("reload rejected: {} has {} error(s); keeping the running config", config_.path,
                   loaded.errors.size());
-    update_status();
-    systemd::notify_status("reload rejected; running the previous config");
-    return control::Reply::failure(
+    return reject(
         fmt::format("reload rejected, keeping the running config: {} (run anycastd -c {} "
                     "--check)",
                     loaded.errors.front().to_string(), config_.path));
   }
   config::Config next = std::move(*loaded.config);
+  // The metrics endpoint binds first: a reload that cannot listen where it
+  // is told changes nothing.
+  std::unique_ptr<metrics::MetricsServer> metrics;
+  const bool metrics_moved =
+      next.metrics && (!config_.metrics || next.metrics->address != config_.metrics->address ||
+                       next.metrics->port != config_.metrics->port);
+  if (metrics_moved) {
+    try {
+      metrics = make_metrics_server(next);
+    } catch (const std::exception& e) {
+      spdlog::error("reload rejected: {}; keeping the running config", e.what());
+      return reject(fmt::format("reload rejected, keeping the running config: {}", e.what()));
+    }
+  }
   apply_log_level(next.daemon.log_level);
   const auto plan = plan_reload(config_, next);
 
@@ -253,7 +288,8 @@ control::Reply Daemon::reload() {
       addresses->start_monitor();
       addresses_ = std::move(addresses);
     } catch (const std::exception& e) {
-      return control::Reply::failure(fmt::format("reload rejected: {}", e.what()));
+      spdlog::error("reload rejected: {}; keeping the running config", e.what());
+      return reject(fmt::format("reload rejected, keeping the running config: {}", e.what()));
     }
   }
   for (const auto& f : addresses_->ensure(all_prefixes(next)))
@@ -274,6 +310,13 @@ control::Reply Daemon::reload() {
     spdlog::error("{}", *error);
   }
   reload_protocols(plan);
+  if (metrics_moved) {
+    metrics_ = std::move(metrics);
+  } else if (!config_.metrics) {
+    metrics_.reset();
+  } else if (metrics_) {
+    metrics_->set_path(config_.metrics->path);
+  }
 
   if (plan.control_socket_changed) {
     // The reply to this very request travels over the old socket, so the
@@ -288,8 +331,17 @@ control::Reply Daemon::reload() {
     });
   }
   spdlog::info("reloaded {}: {} services", config_.path, services_.size());
-  update_status();
+  counters_.last_reload_ok = true;
+  counters_.last_reload_success = std::chrono::system_clock::now();
+  systemd::notify_ready(status_line());
   return control::Reply::success({{"services", services_.size()}});
+}
+
+// A rejected reload: the running config stays, systemd leaves "reloading".
+control::Reply Daemon::reject(std::string message) {
+  counters_.last_reload_ok = false;
+  systemd::notify_ready("reload rejected; running the previous config");
+  return control::Reply::failure(std::move(message));
 }
 
 // Unchanged services keep running untouched; a changed one restarts its
@@ -311,6 +363,7 @@ void Daemon::reload_services(const config::Config& next, const ReloadPlan& plan)
     removed->stop();
     removed->withdraw_all(core::Cause::config);
     services_.erase(name);
+    std::erase_if(counters_.transitions, [&](const auto& c) { return c.first.first == name; });
   }
   std::vector<std::pair<monitor::ServiceMonitor*, std::size_t>> to_start;  // with its slot index
   for (std::size_t i = 0; i < next.services.size(); ++i) {
@@ -428,6 +481,7 @@ void Daemon::finish_shutdown() {
   shutdown_timer_.cancel();
   // Loopback addresses stay (spec §3 [loopback]): the service keeps its sockets.
   control_.reset();
+  metrics_.reset();
   io_.stop();
 }
 
@@ -534,6 +588,10 @@ control::Handlers Daemon::handlers() {
       .withdraw = [this](const auto& service) { return set_admin(service, true); },
       .announce = [this](const auto& service) { return set_admin(service, false); },
       .reload = [this] { return reload(); },
+      .answered =
+          [this](std::string_view command, bool ok) {
+            ++counters_.control[{std::string(command), ok ? "ok" : "error"}];
+          },
   };
 }
 

@@ -28,6 +28,8 @@
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
 #include "kernel/address_manager.hpp"
+#include "metrics.hpp"
+#include "metrics/http_server.hpp"
 #include "monitor/service_monitor.hpp"
 #include "protocols.hpp"
 #include "reload_plan.hpp"
@@ -55,6 +57,7 @@ class Daemon {
   ProtocolContext protocol_context();
   void wait_signals();
   control::Reply reload();
+  control::Reply reject(std::string message);
   void reload_services(const config::Config& next, const ReloadPlan& plan);
   void reload_protocols(const ReloadPlan& plan);
   // Stops a protocol that is removed or replaced (withdrawing its routes)
@@ -66,6 +69,7 @@ class Daemon {
   void finish_shutdown();
   void arm_watchdog();
   void update_status();
+  std::string status_line() const;
   void on_transition(const monitor::ServiceMonitor& service,
                      const core::HealthTransition& transition);
 
@@ -73,6 +77,10 @@ class Daemon {
   control::Reply set_admin(const std::optional<std::string>& service, bool withdrawn);
   control::Handlers handlers();
   void load_admin_state();
+  // The [metrics] endpoint for `config` (nullptr when absent); throws
+  // std::runtime_error when it cannot listen.
+  std::unique_ptr<metrics::MetricsServer> make_metrics_server(const config::Config& config);
+  std::string render_metrics() const;
 
   boost::asio::io_context io_;
   config::Config config_;
@@ -85,6 +93,8 @@ class Daemon {
   std::vector<std::unique_ptr<core::Protocol>> protocols_;
   std::vector<std::unique_ptr<core::Protocol>> retiring_;
   std::unique_ptr<control::ControlServer> control_;
+  std::unique_ptr<metrics::MetricsServer> metrics_;
+  DaemonCounters counters_;
   std::set<std::string> admin_withdrawn_;
   std::optional<IpAddress> router_id_;
   boost::asio::signal_set signals_;

@@ -6,26 +6,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "config/config.hpp"
 #include "daemon.hpp"
-
-namespace {
-
-// Logs go to stderr; under systemd, journald adds its own timestamps.
-void setup_logging() {
-  auto logger = spdlog::stderr_color_mt("anycastd");
-  if (std::getenv("JOURNAL_STREAM")) {
-    logger->set_pattern("%l: %v");
-  } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$: %v");
-  }
-  spdlog::set_default_logger(logger);
-}
-
-}  // namespace
+#include "session/log.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -48,19 +33,27 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  setup_logging();
+  // Logs go to stderr; under systemd, journald adds its own time stamps.
+  spdlog::set_default_logger(anycastd::session::make_stderr_logger("anycastd"));
   const auto loaded = anycastd::config::load(config_path);
+  // Under journald the config's problems carry their priority too.
+  const bool journal = anycastd::session::stderr_is_journal();
+  const auto warning = journal ? anycastd::session::syslog_prefix(spdlog::level::warn) : "";
+  const auto error = journal ? anycastd::session::syslog_prefix(spdlog::level::err) : "";
   for (const auto& w : loaded.warnings)
-    std::fprintf(stderr, "warning: %s\n", w.to_string().c_str());
+    std::fprintf(stderr, "%.*swarning: %s\n", static_cast<int>(warning.size()), warning.data(),
+                 w.to_string().c_str());
   for (const auto& e : loaded.errors)
-    std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    std::fprintf(stderr, "%.*s%s\n", static_cast<int>(error.size()), error.data(),
+                 e.to_string().c_str());
   if (check) {
     if (!loaded.config) return 1;
     std::printf("%s: OK (%zu services)\n", config_path.c_str(), loaded.config->services.size());
     return 0;
   }
   if (!loaded.config) {
-    std::fprintf(stderr, "anycastd: %s has %zu error(s); not starting\n", config_path.c_str(),
+    std::fprintf(stderr, "%.*sanycastd: %s has %zu error(s); not starting\n",
+                 static_cast<int>(error.size()), error.data(), config_path.c_str(),
                  loaded.errors.size());
     return 1;
   }

@@ -40,3 +40,5 @@ echo "== unit and integration tests"
 echo "== packaging"
 ./tests/packaging/test_deb.sh
 ./tests/packaging/test_rpm.sh
+# The .deb that test_deb.sh built, installed and run under a real systemd.
+./tests/packaging/test_systemd.sh

@@ -113,6 +113,15 @@ struct LoopbackConfig {
   bool operator==(const LoopbackConfig&) const = default;
 };
 
+// [metrics] — the Prometheus endpoint; absent: off.
+inline constexpr std::uint16_t kMetricsPort = 9273;
+struct MetricsConfig {
+  IpAddress address;
+  std::uint16_t port = kMetricsPort;
+  std::string path = "/metrics";
+  bool operator==(const MetricsConfig&) const = default;
+};
+
 // [rip] — RIPv2, RFC 2453.
 struct RipConfig {
   std::vector<std::string> interfaces;
@@ -129,6 +138,7 @@ struct Config {
   std::string path;
   DaemonConfig daemon;
   LoopbackConfig loopback;
+  std::optional<MetricsConfig> metrics;
   std::vector<ServiceConfig> services;
   std::optional<RipConfig> rip;
   std::optional<BgpConfig> bgp;

@@ -90,6 +90,7 @@ class Parser : public Reader {
   }
 
   void parse_loopback(const toml::table& t, LoopbackConfig& out);
+  void parse_metrics(const toml::table& t, MetricsConfig& out);
   void parse_services(const toml::node& node, std::vector<ServiceConfig>& out);
   void parse_service(const toml::table& t, ServiceConfig& out);
   void parse_check(const toml::table& t, const ServiceConfig& service, CheckConfig& out);
@@ -147,6 +148,37 @@ void Parser::parse_loopback(const toml::table& t, LoopbackConfig& out) {
     return;
   }
   out.interface = name;
+}
+
+void Parser::parse_metrics(const toml::table& t, MetricsConfig& out) {
+  check_keys(t, "metrics");
+  std::string listen;
+  if (!t.contains("listen")) {
+    error(t.source(), "[metrics] needs \"listen\", e.g. listen = \"127.0.0.1:9273\"");
+  } else if (read_string(t, "listen", listen)) {
+    // A port is required: "::1:9273" is an IPv6 address, not [::1]:9273.
+    auto endpoint = IpAddress::parse(listen) ? std::nullopt : parse_endpoint(listen, kMetricsPort);
+    if (endpoint) {
+      out.address = endpoint->first;
+      out.port = endpoint->second;
+    } else {
+      error(
+          t.get("listen")->source(),
+          fmt::format("\"listen\": \"{}\" is not address:port (\"[::1]:9273\" for IPv6)", listen));
+    }
+  }
+  std::string path;
+  if (read_string(t, "path", path)) {
+    const bool printable = std::all_of(path.begin(), path.end(), [](char c) {
+      return c > ' ' && c < 0x7f && c != '?' && c != '#';
+    });
+    if (path.empty() || path.front() != '/' || !printable) {
+      error(t.get("path")->source(),
+            fmt::format("\"path\": \"{}\" must start with / and hold no spaces, ? or #", path));
+    } else {
+      out.path = path;
+    }
+  }
 }
 
 bool valid_service_name(std::string_view name) {
@@ -580,6 +612,11 @@ LoadResult Parser::run(std::string_view text) {
   check_keys(root, "");
   if (const toml::table* t = read_table(root, "daemon")) parse_daemon(*t, config.daemon);
   if (const toml::table* t = read_table(root, "loopback")) parse_loopback(*t, config.loopback);
+  if (const toml::table* t = read_table(root, "metrics")) {
+    MetricsConfig metrics;
+    parse_metrics(*t, metrics);
+    config.metrics = std::move(metrics);
+  }
   if (const toml::node* services = root.get("service")) {
     parse_services(*services, config.services);
   }

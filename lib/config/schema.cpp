@@ -7,9 +7,11 @@
 namespace anycastd::config {
 namespace {
 
-constexpr std::string_view kTop[] = {"daemon", "loopback", "service", "rip", "ospf", "bgp", "bfd"};
+constexpr std::string_view kTop[] = {"daemon", "loopback", "metrics", "service",
+                                     "rip",    "ospf",     "bgp",     "bfd"};
 constexpr std::string_view kDaemon[] = {"router_id", "control_socket", "state_file", "log_level"};
 constexpr std::string_view kLoopback[] = {"interface"};
+constexpr std::string_view kMetrics[] = {"listen", "path"};
 constexpr std::string_view kService[] = {
     "name",    "prefixes",       "interval",    "timeout",   "rise",          "fall", "on_failure",
     "require", "flap_threshold", "flap_window", "hold_down", "max_hold_down", "check"};
@@ -49,6 +51,7 @@ constexpr std::array kSchema = {
     TableSchema{"", "the top level", kTop},
     TableSchema{"daemon", "[daemon]", kDaemon},
     TableSchema{"loopback", "[loopback]", kLoopback},
+    TableSchema{"metrics", "[metrics]", kMetrics},
     TableSchema{"service", "[[service]]", kService},
     TableSchema{"service.check.dns", "dns check", kDnsCheck},
     TableSchema{"service.check.tcp", "tcp check", kTcpCheck},

@@ -206,9 +206,9 @@ void accept(const std::shared_ptr<detail::ServerState>& state) {
       });
 }
 
-std::string unsupported(Command command) {
-  return encode_reply(Reply::failure("this anycastd does not support \"" +
-                                     std::string(to_string(command)) + "\" yet"));
+Reply unsupported(Command command) {
+  return Reply::failure("this anycastd does not support \"" + std::string(to_string(command)) +
+                        "\" yet");
 }
 
 }  // namespace
@@ -277,34 +277,45 @@ std::size_t ControlServer::client_count() const {
   return state_->live_sessions();
 }
 
-std::string ControlServer::answer(const Handlers& handlers, std::string_view line) {
-  auto parsed = parse_request(line);
-  if (const auto* error = std::get_if<std::string>(&parsed))
-    return encode_reply(Reply::failure(*error));
-  const auto& request = std::get<Request>(parsed);
-  spdlog::debug("control: {}", to_json(request).dump());
+namespace {
+
+Reply dispatch(const Handlers& handlers, const Request& request) {
   try {
     switch (request.command) {
       case Command::status:
-        if (!handlers.status) return unsupported(request.command);
-        return encode_reply(Reply::success(handlers.status()));
+        if (handlers.status) return Reply::success(handlers.status());
+        break;
       case Command::withdraw:
-        if (!handlers.withdraw) return unsupported(request.command);
-        return encode_reply(handlers.withdraw(request.service));
+        if (handlers.withdraw) return handlers.withdraw(request.service);
+        break;
       case Command::announce:
-        if (!handlers.announce) return unsupported(request.command);
-        return encode_reply(handlers.announce(request.service));
+        if (handlers.announce) return handlers.announce(request.service);
+        break;
       case Command::reload:
-        if (!handlers.reload) return unsupported(request.command);
-        return encode_reply(handlers.reload());
+        if (handlers.reload) return handlers.reload();
+        break;
     }
   } catch (const std::exception& e) {
     spdlog::error("control: {} failed: {}", to_string(request.command), e.what());
-    return encode_reply(Reply::failure(std::string(to_string(request.command)) +
-                                       " failed inside anycastd: " + e.what() +
-                                       "; see the daemon log"));
+    return Reply::failure(std::string(to_string(request.command)) +
+                          " failed inside anycastd: " + e.what() + "; see the daemon log");
   }
   return unsupported(request.command);
+}
+
+}  // namespace
+
+std::string ControlServer::answer(const Handlers& handlers, std::string_view line) {
+  auto parsed = parse_request(line);
+  if (const auto* error = std::get_if<std::string>(&parsed)) {
+    if (handlers.answered) handlers.answered("invalid", false);
+    return encode_reply(Reply::failure(*error));
+  }
+  const auto& request = std::get<Request>(parsed);
+  spdlog::debug("control: {}", to_json(request).dump());
+  Reply reply = dispatch(handlers, request);
+  if (handlers.answered) handlers.answered(to_string(request.command), reply.ok);
+  return encode_reply(std::move(reply));
 }
 
 }  // namespace anycastd::control

@@ -37,6 +37,9 @@ struct Handlers {
   std::function<Reply(const std::optional<std::string>& service /*nullopt = all*/)> withdraw;
   std::function<Reply(const std::optional<std::string>& service)> announce;
   std::function<Reply()> reload;
+  // Told of every answer: the command ("invalid" for a request that does not
+  // parse) and whether it succeeded (for the metrics).
+  std::function<void(std::string_view command, bool ok)> answered;
 };
 
 class ControlServer {

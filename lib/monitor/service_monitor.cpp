@@ -92,6 +92,7 @@ void ServiceMonitor::on_result(std::size_t index, std::uint64_t round, probe::Re
   s.last = result.ok ? CheckStats::Last::pass : CheckStats::Last::fail;
   s.detail = result.detail;
   s.latency = result.latency;
+  s.duration.observe(std::chrono::duration<double>(result.latency).count());
   ++(result.ok ? s.passes : s.failures);
   if (!result.ok) {
     spdlog::debug("service {}: check {} failed: {}", config_.name, config_.checks[index].describe(),

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -22,9 +23,15 @@
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/health.hpp"
+#include "metrics/exposition.hpp"
 #include "probe/check.hpp"
 
 namespace anycastd::monitor {
+
+// Upper bounds of the check duration histogram, in seconds: a local probe
+// answers in well under a millisecond, a TLS handshake over a WAN in tens.
+inline constexpr std::array<double, 12> kCheckDurationBounds = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 struct CheckStats {
   enum class Last : std::uint8_t { none, pass, fail };
@@ -33,6 +40,7 @@ struct CheckStats {
   std::chrono::microseconds latency{0};
   std::uint64_t passes = 0;
   std::uint64_t failures = 0;
+  metrics::Histogram duration{kCheckDurationBounds};  // seconds
 };
 
 struct RoundTiming {
@@ -87,6 +95,8 @@ class ServiceMonitor {
   // What the bus should carry for this service now.
   core::RouteAction desired_action() const;
   const RoundTiming& timing() const { return timing_; }
+  // Per check, in config order.
+  const std::vector<CheckStats>& check_stats() const { return stats_; }
   // When the last round started; the watchdog checks this for progress.
   Clock::time_point last_round_start() const { return last_round_start_; }
   nlohmann::json status(Clock::time_point now) const;

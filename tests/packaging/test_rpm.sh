@@ -32,6 +32,7 @@ files=$(rpm -qlp "$rpm" 2>/dev/null)
 for f in /usr/sbin/anycastd /usr/bin/anycastctl /etc/anycastd.toml \
   /usr/lib/systemd/system/anycastd.service /usr/lib/sysusers.d/anycastd.conf \
   /usr/share/man/man8/anycastd.8 /usr/share/man/man8/anycastctl.8 \
+  /usr/share/bash-completion/completions/anycastctl \
   /usr/share/man/man5/anycastd.toml.5 /usr/share/doc/anycastd/examples/xenial-lab.toml; do
   # Man pages are compressed on RPM distributions, not by Debian's rpm.
   echo "$files" | grep -qxE "$f(\.gz)?" || fail "$f is not in the RPM"

@@ -155,7 +155,7 @@ TEST(Config, UnknownKeyHasPosition) {
   EXPECT_THAT(
       errors("[deamon]\n"),
       Contains("test.toml:1:2: unknown key \"deamon\" in the top level (known keys: daemon, "
-               "loopback, service, rip, ospf, bgp, bfd)"));
+               "loopback, metrics, service, rip, ospf, bgp, bfd)"));
 }
 
 TEST(Config, WrongTypeHasPosition) {
@@ -286,6 +286,50 @@ TEST(Config, ShippedExamplesAreValid) {
     const auto result = load(path);
     EXPECT_TRUE(result.config) << path << ": " << result.errors.front().to_string();
   }
+}
+
+// [metrics]: off when absent; listen as address:port, IPv6 in brackets.
+LoadResult with_metrics(const std::string& section) {
+  return parse(section + kMinimalService, "test.toml");
+}
+
+TEST(MetricsConfig, AbsentIsOff) {
+  const auto result = parse(kMinimalService, "test.toml");
+  ASSERT_TRUE(result.config);
+  EXPECT_FALSE(result.config->metrics);
+}
+
+TEST(MetricsConfig, ListenAndPath) {
+  auto result = with_metrics("[metrics]\nlisten = \"127.0.0.1:9273\"\n");
+  ASSERT_TRUE(result.config);
+  ASSERT_TRUE(result.config->metrics);
+  EXPECT_EQ(result.config->metrics->address.to_string(), "127.0.0.1");
+  EXPECT_EQ(result.config->metrics->port, 9273);
+  EXPECT_EQ(result.config->metrics->path, "/metrics");
+
+  result = with_metrics("[metrics]\nlisten = \"[::1]:9100\"\npath = \"/m\"\n");
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->metrics->address.to_string(), "::1");
+  EXPECT_EQ(result.config->metrics->port, 9100);
+  EXPECT_EQ(result.config->metrics->path, "/m");
+}
+
+TEST(MetricsConfig, ErrorsHavePositions) {
+  auto errors = [](const std::string& section) {
+    std::vector<std::string> out;
+    for (const auto& e : with_metrics(section).errors)
+      out.push_back(e.to_string());
+    return out;
+  };
+  EXPECT_THAT(errors("[metrics]\npath = \"/metrics\"\n"),
+              ::testing::Contains(::testing::HasSubstr(
+                  "test.toml:1:1: [metrics] needs \"listen\", e.g. listen = \"127.0.0.1:9273\"")));
+  EXPECT_THAT(errors("[metrics]\nlisten = \"::1:9273\"\n"),
+              ::testing::ElementsAre("test.toml:2:10: \"listen\": \"::1:9273\" is not address:port "
+                                     "(\"[::1]:9273\" for IPv6)"));
+  EXPECT_THAT(errors("[metrics]\nlisten = \"127.0.0.1:9273\"\npath = \"metrics\"\n"),
+              ::testing::ElementsAre("test.toml:3:8: \"path\": \"metrics\" must start with / and "
+                                     "hold no spaces, ? or #"));
 }
 
 }  // namespace
