@@ -128,8 +128,8 @@ std::unique_ptr<metrics::MetricsServer> Daemon::make_metrics_server(const config
 }
 
 std::string Daemon::render_metrics() const {
-  const auto families =
-      collect_metrics(MetricsView{config_, services_, bus_, protocols_, counters_});
+  const auto families = collect_metrics(MetricsView{config_, services_, bus_, protocols_, counters_,
+                                                    bfd_ ? bfd_->status() : nlohmann::json()});
   return metrics::encode(families);
 }
 

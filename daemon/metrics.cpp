@@ -145,6 +145,21 @@ void add_rip(const nlohmann::json& status, std::vector<Family>& out) {
 }
 
 // core/drops.hpp PacketCounters, as each protocol's status carries them.
+void add_bfd(const nlohmann::json& status, std::vector<Family>& out) {
+  Family up{"anycastd_bfd_session_up", "1 while the BFD session is Up", Type::gauge};
+  Family transitions{"anycastd_bfd_state_transitions_total",
+                     "BFD session state changes by the state entered (RFC 5880 §6.2)",
+                     Type::counter};
+  for (const auto& s : status.value("sessions", nlohmann::json::array())) {
+    const std::string peer = text(s, "peer");
+    up.add({{"peer", peer}, {"interface", text(s, "interface")}}, text(s, "state") == "Up");
+    for (const auto& [to, count] : s.value("transitions", nlohmann::json::object()).items())
+      transitions.add({{"peer", peer}, {"to", to}}, count.get<double>());
+  }
+  out.push_back(std::move(up));
+  out.push_back(std::move(transitions));
+}
+
 void add_packets(const std::vector<std::pair<std::string, nlohmann::json>>& statuses,
                  std::vector<Family>& out) {
   Family received{"anycastd_packets_received_total",
@@ -211,6 +226,10 @@ std::vector<metrics::Family> collect_metrics(const MetricsView& v) {
     if (name == "bgp") add_bgp(status, out);
     if (name == "ospf") add_ospf(status, out);
     if (name == "rip") add_rip(status, out);
+  }
+  if (v.bfd.is_object()) {
+    add_bfd(v.bfd, out);
+    statuses.emplace_back("bfd", v.bfd);
   }
   add_packets(statuses, out);
   metrics::Family control{"anycastd_control_requests_total",

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "config/config.hpp"
 #include "core/bus.hpp"
 #include "core/protocol.hpp"
@@ -34,6 +36,7 @@ struct MetricsView {
   const core::AnnouncementBus& bus;
   const std::vector<std::unique_ptr<core::Protocol>>& protocols;
   const DaemonCounters& counters;
+  nlohmann::json bfd;  // BfdSessions::status(), null without [bfd]
 };
 
 // The families in exposition order; histograms point into the monitors, so

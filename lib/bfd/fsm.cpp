@@ -249,6 +249,7 @@ void Fsm::change_state(State to, Diag diag, Out& out, bool peer_admin_down) {
   if (from == to) return;
   state_ = to;
   local_diag_ = diag;
+  ++transitions_to_[static_cast<std::size_t>(to)];
   if (to == State::up) {
     up_since_ = out.now;
     ever_up_ = true;
@@ -378,6 +379,7 @@ FsmStatus Fsm::status() const {
   s.detection_time = detection_time();
   s.up_since = up_since_;
   s.up_to_down = up_to_down_;
+  s.transitions_to = transitions_to_;
   s.sent = sent_;
   s.ever_up = ever_up_;
   return s;

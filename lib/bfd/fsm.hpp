@@ -19,6 +19,7 @@
 // +------+ INIT,UP +------+
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -104,6 +105,7 @@ struct FsmStatus {
   Micros detection_time{0};  // their Detect Mult x rx_interval; 0 before any packet
   std::optional<TimePoint> up_since;
   std::uint64_t up_to_down = 0;
+  std::array<std::uint64_t, 4> transitions_to{};  // by the State entered (its code)
   std::uint64_t sent = 0;
   bool ever_up = false;
 };
@@ -174,6 +176,7 @@ class Fsm {
   std::optional<TimePoint> up_since_;
   bool ever_up_ = false;
   std::uint64_t up_to_down_ = 0;
+  std::array<std::uint64_t, 4> transitions_to_{};
   std::uint64_t sent_ = 0;
   core::PacketCounters packets_;
 };

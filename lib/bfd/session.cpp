@@ -320,6 +320,9 @@ nlohmann::json BfdSessions::status() const {
     total.accepted += packets.accepted;
     for (const auto& [reason, count] : packets.dropped)
       total.dropped[reason] += count;
+    nlohmann::json transitions = nlohmann::json::object();
+    for (std::size_t to = 0; to < s.transitions_to.size(); ++to)
+      transitions[std::string(to_string(static_cast<State>(to)))] = s.transitions_to[to];
     nlohmann::json clients = nlohmann::json::array();
     for (const auto& [id, watcher] : peer->watchers)
       clients.push_back(watcher.client);
@@ -343,6 +346,7 @@ nlohmann::json BfdSessions::status() const {
              : nlohmann::json(nullptr)},
         {"ever_up", s.ever_up},
         {"up_to_down", s.up_to_down},
+        {"transitions", transitions},
         {"sent", s.sent},
         {"received", packets.received},
         {"accepted", packets.accepted},

@@ -204,6 +204,9 @@ TEST_F(BfdFsm, DetectionTimeExpiry) {
   EXPECT_EQ(changes(a)[0].diag, Diag::control_detection_time_expired);
   EXPECT_FALSE(changes(a)[0].peer_admin_down);
   EXPECT_EQ(fsm.status().up_to_down, 1u);
+  // The state changes by the state entered (anycastd_bfd_state_transitions_total).
+  EXPECT_EQ(fsm.status().transitions_to[static_cast<std::size_t>(State::up)], 1u);
+  EXPECT_EQ(fsm.status().transitions_to[static_cast<std::size_t>(State::down)], 1u);
   EXPECT_FALSE(fsm.status().up_since);
   const auto p = sent(feed(TimerExpired{TimerId::transmit}, t0 + 1300ms));
   ASSERT_EQ(p.size(), 1u);
