@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Config pieces the in-process benchmarks share.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """BFD benchmark (root; network namespaces): the host's link is cut behind a
 switch (the lab of tests/integration/test_bfd.py, OSPF to FRR ospfd + bfdd,
 hello 1 s, dead 10 s, BFD 300 ms x 3), and we time how long until the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Full-table benchmark for the BGP speaker (run by bgp_full_table.sh).
 
 A generated peer sends 1,000,000 IPv4 /24 prefixes in UPDATEs of up to 4096

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Full-table benchmark for the BGP speaker: a generated peer sends 1,000,000
 # IPv4 prefixes to anycastd, and the same feed to BIRD 2, in network
 # namespaces; prints session state, RSS growth, time and prefix rate side by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // From the last failing probe to the withdraw on the bus (target: <= 1 ms),
 // and the cost of AnnouncementBus::set itself.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The health checks' own costs (issue 14), whole daemon in one namespace
 (acbPID-checks, deleted on the way out). Prints one JSON document.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Whole-daemon figures for bench/run.sh: idle RSS against BIRD and FRR, and
 the CPU and probe lateness of 1,000 services. Prints one JSON document.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The metrics endpoint's cost (issue #15). Prints one JSON document:
 
   scrape: time (wall, one GET over loopback, median of --scrapes) and body

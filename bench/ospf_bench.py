@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """OSPF benchmarks (root; network namespaces), printing figures:
 
 1. client failover after the DNS service dies, FRR ospfd as the upstream

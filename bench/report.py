@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Prints bench/run.sh's table from daemon_bench.py's JSON and the Google
 Benchmark JSON of bus_latency_bench and status_bench."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark: RIP failover in the xenial lab (scripts/xenial_lab.py's
 topology; shared/seeds/002), as root.
 

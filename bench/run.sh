@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The daemon-core benchmarks: builds a Release tree (build-bench), measures
 #   1. idle RSS of anycastd (10 services, RIP) beside BIRD and FRR zebra+ripd
 #   2. CPU and probe lateness of 1,000 services probed once a second

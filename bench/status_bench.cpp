@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `anycastctl status --json` costs the event loop: every service's
 // ServiceMonitor::status() gathered into one document and serialised, as the
 // control server does while nothing else runs; and what a Prometheus scrape

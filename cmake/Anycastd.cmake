@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # anycastd_library(NAME [SANS_IO]
 #                  SOURCES file.cpp...   HEADERS file.hpp...
 #                  DEPS target...        PRIVATE_DEPS target...)

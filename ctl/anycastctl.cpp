@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // anycastctl: the operator's command line for a running anycastd (spec §2).
 // Exit codes: 0 ok, 1 the daemon refused, 2 usage error, 3 daemon not reachable.
 #include <chrono>

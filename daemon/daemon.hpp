@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon: owns the event loop and wires config, loopback addresses,
 // service monitors, the announcement bus, the routing protocols and the
 // control socket together (spec §2, §4).

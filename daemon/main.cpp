@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // anycastd: announce anycast service addresses while the service is healthy.
 #include <sys/prctl.h>
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's Prometheus metrics (the names of issue #15, documented in
 // anycastd(8)): services and checks from the monitors, prefixes from the
 // bus, neighbours and packet counters from each protocol's status, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The routing protocols this build can run, and how each is made from the
 // config. Adding a protocol means adding it here and in config/protocols.hpp.
 #pragma once

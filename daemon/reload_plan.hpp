@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a reload changes, decided before anything is touched (spec §2: a
 // reload keeps what did not change). The daemon applies the plan; each
 // protocol then plans its own sessions (Protocol::reconfigure).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sd_notify protocol by hand: one datagram of "KEY=VALUE\n..." to the
 // AF_UNIX socket named by $NOTIFY_SOCKET ('@' = abstract namespace), as
 // sd_notify(3) documents. Linking libsystemd for this pulled six more

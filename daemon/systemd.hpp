@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sd_notify(3) for Type=notify: READY, STATUS, STOPPING, RELOADING, WATCHDOG.
 // Every call is a no-op when the daemon is not started by systemd.
 #pragma once

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the anycastd .deb: makes a clean copy of the source tree
 # (packaging/make-source.sh), puts packaging/debian at ./debian in it and runs
 # `dpkg-buildpackage -us -uc -b` there. The .deb, .buildinfo and .changes

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the anycastd RPM with rpmbuild: a source tarball from
 # packaging/make-source.sh, then `rpmbuild -bb packaging/rpm/anycastd.spec`
 # in OUTDIR (default build-pkg/rpm); the package lands in OUTDIR/RPMS/.

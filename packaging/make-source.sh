@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Makes a clean source tree anycastd-VERSION in DIR: the files git knows
 # about (tracked, plus untracked ones not ignored), without build dirs.
 # With --ref REF, the tree of that commit instead (git archive), as a release

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # README command 1: on a fresh Debian 12 machine, as root. Installs the
 # dependencies, builds anycastd into build/, and runs the seed's xenial lab
 # (shared/seeds/002) in network namespaces: FRR ripd routers, unbound and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks the front door on a machine that has nothing: builds a minimal
 # Debian 12 root (mmdebstrap --variant=minbase), copies the tree in, runs
 # scripts/install-deps.sh there, and fails if any program in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds every libFuzzer target (tests/fuzz/*_fuzz.cpp) with clang, ASan and
 # UBSan, and runs each for FUZZ_SECONDS (default 20) from its seeds:
 # tests/fuzz/corpus/<dir> for every <dir> that starts the target's name

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs a command of the tree inside a root made by `scripts/fresh-check.sh DIR`,
 # as a new user on a fresh machine would: the current tree is copied to
 # DIR/src, /proc, /sys, /dev and a fresh /run are mounted, and the command

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything anycastd needs to build, test and run its labs on
 # Debian 12. Idempotent; run as root.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every test: formatting, the fresh-root check of install-deps.sh,
 # unit tests (normal build), unit tests under ASan+UBSan, every libFuzzer
 # target for a short run, the integration tests in network namespaces
@@ -14,6 +15,14 @@ unformatted=$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werro
   grep -o '^[^:]*\.[ch]pp' | sort -u || true)
 if [ -n "$unformatted" ]; then
   echo "not clang-formatted (run clang-format -i on them):" $unformatted >&2
+  exit 1
+fi
+
+echo "== licence: an SPDX line in every source file"
+unlicensed=$(git ls-files '*.cpp' '*.hpp' '*.py' '*.sh' '*.cmake' 'CMakeLists.txt' '*/CMakeLists.txt' | \
+  while read -r f; do head -n 3 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$f"; done)
+if [ -n "$unlicensed" ]; then
+  echo "no 'SPDX-License-Identifier: Apache-2.0' in the first 3 lines:" $unlicensed >&2
   exit 1
 fi
 

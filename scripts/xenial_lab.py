@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The seed's xenial lab (shared/seeds/002) in network namespaces, run
 twice: with anycastd on the DNS servers, then as the seed had it (the
 routing daemon on the server announces the anycast address whether DNS

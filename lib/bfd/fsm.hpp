@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One BFD session (RFC 5880), single hop, asynchronous mode: the state
 // machine of §6.2 with the reception (§6.8.6), transmission (§6.8.7),
 // detection (§6.8.4) and Poll/Final (§6.5) rules. Sans-IO in the shared

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BFD Control packets (RFC 5880 §4.1) with the authentication sections of
 // §4.2 (simple password) and §4.4 (keyed / meticulous keyed SHA1). Pure
 // encode/decode: no sockets, no clocks, no logging.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BfdSessions binds one sans-IO bfd::Fsm per peer (RFC 5881 single hop) to
 // UDP sockets and timers, and is the registry the routing protocols ask for
 // a session to a peer.

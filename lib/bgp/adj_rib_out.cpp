@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "bgp/adj_rib_out.hpp"
 
 #include <algorithm>

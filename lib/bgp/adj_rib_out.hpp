@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What this host announces to one neighbour (RFC 4271 §3.2 Adj-RIB-Out):
 // the routes the bus wants, with their RFC 8326 graceful-shutdown drains,
 // beside the routes the neighbour was sent; and the UPDATEs that take it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BGP UPDATE messages and their path attributes (RFC 4271 §4.3, §5;
 // COMMUNITIES RFC 1997, MP_REACH/MP_UNREACH RFC 4760, AS4_PATH RFC 6793)
 // with the error handling of RFC 7606: a malformed attribute is discarded,

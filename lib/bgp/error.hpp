@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BGP NOTIFICATION codes and subcodes (RFC 4271 §4.5, RFC 4486, RFC 6608,
 // RFC 7313), the NOTIFICATION itself and the names of its codes, for logs
 // and anycastctl status.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The wire pieces the message and attribute codecs share (lib/bgp only):
 // the header, NOTIFICATION shorthands and NLRI prefixes (RFC 4271 §4).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "bgp/fsm.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One BGP neighbour: the RFC 4271 §8 finite state machine (Idle, Connect,
 // Active, OpenSent, OpenConfirm, Established) with its connect-retry, hold,
 // keepalive and idle-hold timers and connection collision detection (§6.8).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BGP-4 messages (RFC 4271 §4) with capabilities (RFC 5492): 4-octet AS
 // numbers (RFC 6793), multiprotocol IPv4/IPv6 unicast (RFC 4760), route
 // refresh (RFC 2918) and enhanced route refresh (RFC 7313); UPDATE error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a reload changes in BGP (spec §2, BIRD's model): decided per
 // neighbour, by address, from the old and new [bgp] sections before
 // anything is touched; applied by BgpSession::reconfigure.

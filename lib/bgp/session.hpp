@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BgpSession binds one sans-IO bgp::Fsm per configured neighbour to TCP
 // port 179 and timers.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Packet authentication settings shared by RIP and OSPF:
 // { mode = "text"|"md5", key_id = N, key = "..." }.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [bfd] (spec §3): BFD, RFC 5880/5881.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [bfd] (spec §3): Bidirectional Forwarding Detection, RFC 5880/5881,
 // single-hop asynchronous mode. Present = BFD available; each protocol
 // opts in with `bfd = true` on [[bgp.neighbor]], [[ospf.interface]] or [rip].

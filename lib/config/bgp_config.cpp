@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [bgp] (spec §3): BGP-4, RFC 4271. The keys are described in bgp_config.hpp.
 #include <map>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [bgp] — BGP-4 (RFC 4271), spec §3. Parsed and validated by bgp_config.cpp.
 //
 //   [bgp]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 1997 communities as the config writes them (config/bgp_config.hpp).
 #include <charconv>
 #include <map>

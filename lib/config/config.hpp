@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The parsed /etc/anycastd.toml (spec §3). Every value is validated and
 // defaulted by the parser, so the rest of the daemon uses these as they are.
 #pragma once

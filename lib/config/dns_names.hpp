@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DNS names, types and rcodes as written in the config, checked with libldns.
 // Kept apart from the parser because <ldns/ldns.h> redefines `bool` in C++.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [ospf] (spec §3): OSPFv2, RFC 2328.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Config parsing and validation (spec §3). The parser walks the toml++ tree,
 // checks every key against what its table allows, and records each problem
 // with the position toml++ gives the offending node, so one run of --check

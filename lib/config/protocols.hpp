@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsers for the protocol sections of the config, one file each
 // (rip_config.cpp, ...), sharing the Reader's positioned diagnostics.
 #pragma once

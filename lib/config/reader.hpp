@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading toml++ tables with positions: every problem becomes a Diagnostic
 // at the offending node, and parsing goes on so that one run reports them
 // all. Shared by the core sections (parser.cpp) and each protocol section.

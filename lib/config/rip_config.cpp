@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [rip] (spec §3): RIPv2, RFC 2453.
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every table of the config file and the keys it accepts: the one list the
 // parser checks each table against (Reader::check_keys), and that the
 // reference config (conf/anycastd.toml) and anycastd.toml(5) are tested

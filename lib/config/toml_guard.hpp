@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A pass over the raw config text before toml++ sees it.
 //
 // toml++ 3.3.0 (Debian 12) classifies some non-ASCII characters as

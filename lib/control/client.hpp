@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client side of the control protocol, for anycastctl: one blocking
 // request/response exchange with a deadline.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control protocol (lib/control/PROTOCOL.md) without sockets: one JSON
 // object per line each way. Pure functions, so the parser can be unit tested
 // and fuzzed on its own.

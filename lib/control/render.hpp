@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The human form of `anycastctl status`, rendered from the status JSON
 // (lib/control/PROTOCOL.md). Every key is optional: whatever is missing or
 // of the wrong type is left out, never an error.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control socket server (lib/control/PROTOCOL.md).
 //
 //   anycastctl --line--> ControlServer --Handlers--> daemon

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's persistent state: which services an operator withdrew with
 // `anycastctl withdraw`, so a drain survives a restart (spec §2).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The announcement bus: the core decides, per prefix, whether it is announced,
 // degraded or withdrawn; protocol speakers subscribe and put that on the wire.
 // A speaker never looks at probes, and the core never looks at a protocol.

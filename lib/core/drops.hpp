@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Packets a protocol received, by fate: each one is accepted or dropped for
 // exactly one reason, so received == accepted + the dropped total, and an
 // operator can trust the counters (anycastctl status, metrics). Reasons are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-service health: rise/fall hysteresis and the flap guard (spec §4), as a
 // sans-IO state machine. Probe rounds and timer expiries go in; transitions
 // come out. The caller owns the clock and the hold-down timer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the daemon needs from a routing protocol (RIP, OSPF, BGP) or BFD: the
 // session layer of one protocol, which binds its sans-IO machine
 // (core/sans_io.hpp) to sockets and timers. A protocol subscribes to the

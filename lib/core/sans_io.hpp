@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one vocabulary of the protocol machines (RIP, OSPF, BGP, BFD): what a
 // machine takes, what it gives back, and how it keeps time. A reader who
 // knows one machine finds the same names in the others.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one time budget of a graceful stop (spec §2: SIGTERM withdraws every
 // prefix on every protocol, then the daemon exits 0 within 2 s of it).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one translation unit that compiles {fmt} (instead of linking libfmt.so).
 // The rest of the tree includes fmt in its default, non-header-only mode,
 // which declares these templates and functions and expects them here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one translation unit that compiles spdlog (SPDLOG_COMPILED_LIB), with
 // only the parts anycastd uses: the registry, the pattern formatter and the
 // stderr colour sink.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "kernel/address_manager.hpp"
 
 #include <fcntl.h>

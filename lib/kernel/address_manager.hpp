@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Anycast addresses on the loopback (or a dummy) interface, over netlink.
 //
 //   ensure()/remove() --RTM_NEWADDR/RTM_DELADDR--> kernel   (request socket, synchronous)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a protocol session needs to know of one of the host's interfaces:
 // its index, primary IPv4 address and MTU (RIP, OSPF and BFD run on them).
 #pragma once

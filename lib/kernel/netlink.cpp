@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "kernel/netlink.hpp"
 
 #include <linux/if_addr.h>

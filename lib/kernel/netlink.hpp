@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A NETLINK_ROUTE socket over libmnl: synchronous requests and dumps, and
 // parsing of the address and link messages lib/kernel needs. Everything in
 // here is blocking and local; the asynchronous monitor lives in

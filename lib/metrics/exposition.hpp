@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus text exposition format, version 0.0.4, without I/O: metric
 // families in, the scrape body out. HELP and TYPE lines precede each family;
 // label values escape `\`, `"` and newline, HELP text `\` and newline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The metrics endpoint: HTTP/1.1 with Boost.Beast on the daemon's event loop.
 //
 //   Prometheus --GET path--> MetricsServer --render()--> exposition text

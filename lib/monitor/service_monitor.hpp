@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs one service's checks every `interval`, feeds the HealthTracker and
 // publishes the service's prefixes on the AnnouncementBus.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Our one area (RFC 2328 §6): who we are in it, its interfaces with their
 // neighbours, its link-state database, and how our packets are made (the
 // OSPF header with our router ID and the area ID, each interface's

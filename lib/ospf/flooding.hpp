@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 2328 §13: receiving Link State Updates, flooding, acknowledging and
 // retransmitting; §14: aging the database and removing MaxAge LSAs. Plain
 // functions over the area: the database, every interface's neighbours and

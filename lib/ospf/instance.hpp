@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The OSPFv2 instance of a host (RFC 2328): one area, its interfaces and
 // neighbours, the link-state database kept in step with the routers (§13),
 // our router-LSA and one LSA per announced prefix (§12.4). It never

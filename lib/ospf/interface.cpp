@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 2328 §9: the interface state machine, the DR/BDR election (§9.4) and
 // the Hello protocol (§9.5 sending, §10.5 receiving).
 #include "ospf/interface.hpp"

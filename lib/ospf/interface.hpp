@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 2328 §9: one of our interfaces, its state machine (§9.3), the DR/BDR
 // election (§9.4) and the Hello protocol (§9.5 sending, §10.5 receiving).
 // It owns its neighbours (neighbor.hpp): it creates them from Hellos, runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OSPFv2 link-state advertisements (RFC 2328 §12, appendix A.4): the 20-byte
 // LSA header, the router, network, summary and AS-external bodies, and the
 // Fletcher checksum (RFC 905 appendix B, as RFC 2328 §12.1.7 prescribes).

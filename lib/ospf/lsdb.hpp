@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link-state database of our one area (RFC 2328 §12.2, §13.2, §14):
 // every LSA as received, keyed by (type, ID, advertising router), aged from
 // the time it was installed. Bounded: beyond `limit` LSAs new ones are

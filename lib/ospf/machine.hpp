@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vocabulary of the OSPF machines (core/sans_io.hpp): the events the
 // instance takes, the actions it and its units give, the keyed timers, and
 // the RFC 2328 constants the config does not expose.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 2328 §10: the neighbour state machine (§10.3), Database Description
 // exchange (§10.6, §10.8) and Link State Requests (§10.7, §10.9).
 #include "ospf/neighbor.hpp"

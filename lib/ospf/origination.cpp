@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 2328 §12.4: originating our router-LSA, one AS-external (or NSSA)
 // LSA per announced prefix, and a network-LSA while we are DR; §12.1.6
 // sequence numbers, §13.4 receiving our own LSAs, §14.1 flushing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 2328 §12.4: what we originate. Our router-LSA (§12.4.1) describes our
 // interfaces; each announced prefix is an AS-external-LSA of its own
 // (§12.4.4; a type-7 LSA in an NSSA, RFC 3101) or, with announce_as =

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OSPFv2 packets (RFC 2328 appendix A.3) with null, simple-password and
 // keyed-MD5 authentication (appendix D). Pure encode/decode: no sockets, no
 // clocks, no logging. Addresses and router IDs are host-order integers.

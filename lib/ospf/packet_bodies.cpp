@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The five OSPFv2 packet bodies (RFC 2328 §A.3.2 to §A.3.6), each decoded
 // field by field from a BufReader that must end exactly where the body does.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a reload changes in OSPF (spec §2, BIRD's model): decided from the
 // old and new [ospf] sections before anything is touched, applied by
 // Instance (Reconfigure) and OspfSession::reconfigure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OspfSession binds the sans-IO ospf::Instance to raw IP sockets and timers.
 //
 //   AnnouncementBus --RouteChange--> RouteChanged ---------------+

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cert_min_days: the verdict on a TLS server certificate's notAfter. Pure,
 // so the threshold is tested without a server.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Health checks (spec §3 [[service.check]], §4): one asynchronous probe of a
 // real service (DNS query, TCP connect, NTP, command) with its own timeout.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When a TCP or TLS check (http, DNS over TCP and TLS) keeps its connection
 // for the next probe (`reuse_connection`). Pure, so each rule is tested
 // without a server; stream_probe.cpp applies them to real sockets.

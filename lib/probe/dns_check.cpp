@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dns check: one query to the service over UDP, TCP or TLS (RFC 7858),
 // judged by a DnsJudge (evaluate_dns_answer(), and the SOA serial for
 // soa_primary). With soa_primary, SoaCheck asks this node and the primary

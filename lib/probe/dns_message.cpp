@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "probe/dns_message.hpp"
 
 #include <ldns/ldns.h>

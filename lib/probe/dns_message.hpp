@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DNS health-check messages (RFC 1035 §4.1), built and parsed with libldns.
 // Pure: no sockets, so the query and the answer check are tested and fuzzed
 // on byte vectors.

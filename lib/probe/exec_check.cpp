@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exec check: runs `command` (argv, no shell; argv[0] without a slash is
 // looked up in PATH) with posix_spawnp in its own process group, with
 // stdin/stdout/stderr on /dev/null and no other inherited fd (a child must

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The file check: the maintenance flag. Fails while `path` exists, so that
 // configuration management (or an operator's `touch`) can drain a node
 // without talking to the daemon. One stat(2) per round: no read, no watch

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The http check: one HTTP/1.1 GET per run, parsed with Boost.Beast, judged
 // by evaluate_http_response() and, over TLS, cert_min_days. With
 // reuse_connection (the default) the connection persists between runs (RFC

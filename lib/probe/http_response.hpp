@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The http check's verdict on a response (status line and the start of the
 // body), apart from Beast's parsing so that it is tested on plain values.
 #pragma once

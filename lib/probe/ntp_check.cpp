@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ntp check: one client-mode request (RFC 5905 §8), judged by
 // evaluate_ntp_answer().
 #include <chrono>

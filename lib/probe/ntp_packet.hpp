@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NTPv4 packet header (RFC 5905 §7.3) and the client check on a server's
 // answer. Pure: no sockets, so it is tested and fuzzed on byte vectors.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The machinery every check shares (internal to lib/probe): one probe in
 // flight, its timeout timer, and a generation counter that recognises the
 // completions of a probe that was cancelled, timed out or already answered

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Zone freshness (the dns check's soa_primary): this node's SOA serial
 // against the primary's, in RFC 1982 serial arithmetic. Sans-IO: the check
 // feeds both answers and the time in, a verdict comes out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "probe/stream_probe.hpp"
 
 #include <sys/socket.h>

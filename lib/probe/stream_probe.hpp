@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A request/answer probe over TCP or TLS, shared by the http check and DNS
 // over TCP and TLS (internal to lib/probe). With `reuse_connection` the
 // connection stays open between probes (connection_reuse.hpp says when);

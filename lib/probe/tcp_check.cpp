@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tcp check: passes when a connection to target:port is established;
 // the connection is closed at once.
 #include <boost/asio/ip/tcp.hpp>

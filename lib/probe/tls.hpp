@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TLS for the http check (tls = true) and DNS over TLS (internal to
 // lib/probe): one OpenSSL client context per trust setting, shared by every
 // check that uses it, and per check the last session, so that a probe once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "probe/udp_probe.hpp"
 
 #include <boost/asio/buffer.hpp>

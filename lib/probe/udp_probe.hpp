@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A request/answer probe over one connected UDP socket that stays open across
 // runs (reopened after an error), shared by the DNS-over-UDP and NTP checks.
 // Answers the decoder calls unrelated (a late answer to an earlier run) are

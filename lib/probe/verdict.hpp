@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a pure decoder says about one answer to a probe.
 #pragma once
 

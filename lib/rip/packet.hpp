@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RIPv2 packets (RFC 2453 §4) with plain-text (RFC 2453 §4.1) and keyed-MD5
 // (RFC 2082, as FRR ripd implements it) authentication. Pure encode/decode:
 // no sockets, no clocks, no logging.

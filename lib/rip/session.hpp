@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RipSession binds the sans-IO rip::Speaker to UDP sockets and timers.
 //
 //   AnnouncementBus --RouteChange--> RouteChanged ---------+

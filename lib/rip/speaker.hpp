@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The RIPv2 speaker of a host (RFC 2453): announces the bus's prefixes as /32
 // routes, answers requests, and listens to its neighbours only to count and
 // validate what they send. Nothing heard is ever installed. Sans-IO in the

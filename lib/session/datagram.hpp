@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One UDP datagram read from a non-blocking IPv4 socket with recvmsg(), with
 // what the kernel says of it in control messages: the arrival interface
 // (IP_PKTINFO) and the TTL (IP_RECVTTL), where the socket asked for them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the protocol machines' Log actions (core/sans_io.hpp) go: spdlog, at
 // the line's level, with repeatable lines (those with a rate_key, e.g. a
 // dropped packet) limited to 5 per key per 10 s and a count of the rest.

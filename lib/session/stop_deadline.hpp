@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A protocol's graceful stop (core/stop_budget.hpp): the daemon's `done`
 // callback runs exactly once, when the protocol finishes withdrawing or when
 // the deadline passes, whichever comes first, and always from the event loop.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The timers of one protocol machine, named by the machine's own TimerId
 // (core/sans_io.hpp): arm() starts or moves one, cancel() stops it, and
 // `fired` runs only for the latest arming. An Asio timer that already fired

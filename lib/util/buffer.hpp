@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bounds-checked big-endian reader and writer for wire formats. A read past
 // the end fails (returns nullopt / false), never touches memory outside the
 // span, and leaves the reader failed: every later read fails too, so a

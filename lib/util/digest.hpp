@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Message digests through OpenSSL's EVP interface, for keyed authentication:
 // MD5 in RIPv2 (RFC 2082) and OSPFv2 (RFC 2328 appendix D), SHA1 in BFD
 // (RFC 5880 §6.7.4). Not for anything that needs collision resistance.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Durations as written in the config file: "500ms", "2s", "1m", "1h".
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A visitor from lambdas, for std::visit over an event or action variant.
 #pragma once
 

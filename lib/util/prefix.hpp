@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IP addresses and prefixes as plain values, with no socket headers, so the
 // config, the announcement bus and the protocol logic can share them.
 #pragma once

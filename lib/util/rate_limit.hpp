@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rate limiting for repeated log lines (malformed packets, failing probes):
 // at most `burst` lines per `period` for one key, then a count of what was
 // suppressed when the period rolls over.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the BFD Control packet decoder (RFC 5880 §4.1) and
 // the SHA1 check; seeds are in tests/fuzz/corpus/bfd_packet/.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the BGP message decoder: header checks and every
 // message type. The first byte picks the session context (4-octet AS or not,
 // external or internal peer); what decodes must encode and decode back to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for OPEN: the decoder on arbitrary bodies (a decoded OPEN
 // encodes back to the same bytes), then the FSM in OpenSent receiving it, so
 // the peer checks and capability negotiation run too. Seeds:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for UPDATE bodies and path attributes with RFC 7606 error
 // handling. The first byte picks the session context; an UPDATE that is
 // usable (no session reset) must survive encode and decode unchanged.

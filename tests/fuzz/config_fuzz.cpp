@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the config file (toml++ and every validation pass on
 // top of it). Any text must give either a config or at least one error, each
 // error must name the file, and a position only when it points into the text.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the control protocol's request parser. Whatever
 // parses must survive a round trip through to_json(), and every answer the
 // server would send must be one line of valid JSON. Seeds are in

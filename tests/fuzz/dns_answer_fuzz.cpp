@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: evaluate_dns_answer() on arbitrary bytes, as if they were
 // the answer to "test.home. A" whose ID is taken from the input itself, so
 // the fuzzer reaches the checks past the ID comparison.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: expect_answer matching (evaluate_dns_answer() with
 // expected records) on arbitrary bytes. The query type is the one of the
 // answer's own question (A, AAAA, TXT, CNAME or NS by its low bits) and the

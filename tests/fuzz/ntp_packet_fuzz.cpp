@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: decode_ntp() and evaluate_ntp_answer() on arbitrary
 // bytes; the expected origin timestamp is taken from the input so the checks
 // past it are reached (the offset and root distance too), and a decoded

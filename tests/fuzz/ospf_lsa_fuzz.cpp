@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the LSA decoder (router, network, summary, AS-external
 // and opaque bodies) and the Fletcher checksum. The first byte is the LS type
 // to try, written into the header, and the checksum is fixed up so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the OSPFv2 packet decoder and authentication check.
 // The first byte picks the interface's authentication (none, text, md5) so
 // one corpus exercises all three; seeds are in tests/fuzz/corpus/ospf_packet/.

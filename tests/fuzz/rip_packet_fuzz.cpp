@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the RIPv2 decoder and authentication check. The first
 // byte picks the configured authentication (none, text, md5) so one corpus
 // exercises all three; seeds are in tests/fuzz/corpus/rip/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: SOA serial extraction (soa_serial()) on arbitrary bytes
 // as the answer to "home. SOA", and RFC 1982 serial_lag() on what it finds
 // and on the input's first bytes: the lag of a serial to itself is 0, and

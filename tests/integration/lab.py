@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers for integration tests: network namespaces, processes in them,
 polling with deadlines, and the built anycastd binaries.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """BFD (issue 12): the host's link dies behind a switch, where the router's
 own interface stays up, and the router drops the host within BFD's detection
 time instead of its protocol's timer. FRR bfdd as the router's BFD.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The BGP speaker against real routers in network namespaces: FRR bgpd,
 BIRD 2 and GoBGP as the upstream, ExaBGP as a sender of malformed UPDATEs.
 

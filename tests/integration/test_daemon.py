@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The daemon core against a real unbound in a network namespace (issue:
 daemon core). No routing protocol: probes, loopback addresses, anycastctl,
 state file, signals."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Health checks against real servers (issue 14), observed at an FRR router.
 
     rtr (FRR zebra + ripd) 198.18.20.1 ---- eth1 198.18.20.2  srv

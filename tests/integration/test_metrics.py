@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Prometheus endpoint (issue #15) against a real Prometheus (Debian's
 prometheus) in the namespace: it scrapes anycastd, and through its HTTP API
 anycastd_service_up goes 1 -> 0 when the service is killed and back;

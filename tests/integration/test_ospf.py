@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """OSPFv2 against real routers (issue: OSPF speaker). Two DNS servers running
 unbound and anycastd announce 198.19.224.2/32 to one router (FRR ospfd or
 BIRD 2); a client behind the router asks for test.home. TXT, which names the

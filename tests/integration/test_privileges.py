@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Least privilege (spec §4): anycastd started as the systemd unit starts it —
 user anycastd, only CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE as
 ambient and bounding capabilities (setpriv stands in for systemd) — adds its

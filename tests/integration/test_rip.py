@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RIPv2 against real routers (issue: RIP): the seed's xenial lab
 (shared/seeds/002) in network namespaces, with FRR ripd or BIRD as the
 routers, unbound as the DNS service and anycastd on the DNS servers

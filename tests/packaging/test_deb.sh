@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Packaging test (scripts/test.sh): builds the .deb (packaging/build-deb.sh),
 # then checks
 #   * its file list, conffiles, dependencies and maintainer scripts;

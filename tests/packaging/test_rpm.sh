@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Packaging test (scripts/test.sh): builds the RPM (packaging/build-rpm.sh,
 # rpmbuild --nodeps on Debian), checks its file list, config file, scripts
 # and ownership, unpacks it and runs the installed anycastd --check on the

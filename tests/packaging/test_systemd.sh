@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Live systemd test (scripts/test.sh): boots Debian 12's systemd 252 in a
 # container and runs the built .deb's unit under it.
 #

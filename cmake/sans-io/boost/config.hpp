@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Put first on the include path of every sans-IO library (cmake/Anycastd.cmake,
 // SANS_IO): every Boost header, Asio's among them, includes <boost/config.hpp>,
 // so any Boost include in protocol logic stops the build here.

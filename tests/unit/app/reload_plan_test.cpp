@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan_reload: what a reload keeps, adds, restarts and removes, decided
 // before anything is touched.
 #include "daemon/reload_plan.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BFD session machine (RFC 5880 §6.2, §6.5, §6.8) on a fake clock.
 #include "bfd/fsm.hpp"
 

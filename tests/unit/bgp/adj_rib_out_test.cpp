@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Adj-RIB-Out and UPDATE packing on their own: what is wanted against
 // what was sent, drains, and UPDATEs per attribute set within 4096 bytes.
 #include "bgp/adj_rib_out.hpp"

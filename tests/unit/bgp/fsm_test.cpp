@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BGP FSM driven through whole sessions by events on a fake clock: no
 // sockets, no sleeps.
 #include "bgp/fsm.hpp"

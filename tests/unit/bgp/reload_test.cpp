@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bgp::plan_reload case by case: which neighbours a reload keeps, re-sends
 // to, restarts, adds and removes.
 #include "bgp/reload.hpp"

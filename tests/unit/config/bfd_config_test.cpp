@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [bfd] (spec §3): defaults, every setting, the opt-ins, and errors with positions.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

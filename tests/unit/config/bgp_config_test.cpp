@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [bgp] parsing (spec §3): defaults, ranges, communities, duplicates.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

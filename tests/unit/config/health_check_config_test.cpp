@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The health-check keys of issue 14: http and file checks, DNS over TLS,
 // expect_answer, soa_primary, NTP offset limits, per-check on_failure and
 // the service's require.

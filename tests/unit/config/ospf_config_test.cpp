@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [ospf] (spec §3): defaults, both area spellings, and errors with positions.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

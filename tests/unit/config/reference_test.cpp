@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The operator's references name every key the parser accepts, and no other:
 // conf/anycastd.toml (each key with its default; optional ones commented
 // out) and anycastd.toml(5). Both are compared with config/schema.hpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pass that keeps toml++ 3.3.0 away from the non-ASCII characters it
 // cannot classify (lib/config/toml_guard.hpp): where it reports, where it
 // stays quiet, and that parse() gives its finding as FILE:LINE:COL.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ControlServer over a real Unix socket in a temporary directory, with fake
 // handlers. The io_context runs on the test thread while blocking clients
 // run on another one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AddressManager and highest_ipv4_address against the real kernel, inside a
 // private network namespace that the test process unshares once (needs root;
 // skipped otherwise). Only loopback and 198.18.0.0/15, 198.19.224.0/24 are used.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exposition encoder against golden files (tests/unit/metrics/golden/),
 // written by hand from the format's description, not by the encoder.
 #include "metrics/exposition.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "monitor/service_monitor.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the OSPF unit tests share: the session's timers on a fake clock, and
 // the packets a step sent, decoded.
 #pragma once

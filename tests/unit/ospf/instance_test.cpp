@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sans-IO OSPF instance driven by events on a fake clock: a scripted
 // neighbour (its packets made with our own encoder) takes it through the
 // RFC 2328 §10 adjacency, flooding, timers, failures, counters and reloads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The RFC 2328 §9 interface machine alone, on a fake clock: InterfaceUp by
 // link type and priority, the Hello and wait timers, the DR election, Hello
 // checks (§10.5), and InterfaceDown taking the neighbours with it.

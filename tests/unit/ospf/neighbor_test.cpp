@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The RFC 2328 §10 neighbour machine alone, on a fake clock: one neighbour
 // on a point-to-point interface (or a broadcast one), driven by its events
 // and packets, with the timers it arms and cancels and what it reports.

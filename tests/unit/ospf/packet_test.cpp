@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OSPFv2 packet and LSA vectors both ways. The captured vectors are OSPF
 // payloads (IP header removed) from FRR 8.4 ospfd and BIRD 2.0 adjacencies
 // between two network namespaces joined by a veth (198.18.1.1/24 -

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan_reload(old, next), case by case: what a new [ospf] section restarts,
 // changes in place, adds, removes, or cannot keep at all.
 #include "ospf/reload.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every check against a fake service on 127.0.0.1 (ephemeral ports), run on
 // the same io_context as the check. No fixed sleeps: the loop runs until the
 // result is in, with a deadline.

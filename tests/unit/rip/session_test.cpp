@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RipSession without a network: the error path and the status before start.
 // Its sockets are exercised against FRR ripd in network namespaces.
 #include "rip/session.hpp"
