@@ -260,14 +260,14 @@ void BfdSessions::notify(Peer& peer, const StateChanged& change) {
   if (!event) return;
   for (const auto& [id, watcher] : peer.watchers) {
     // Posted: a callback may drop its Watch, which changes peer.watchers.
-    asio::post(io_,
-               [this, alive = std::weak_ptr<bool>(alive_), address = peer.address, id, e = *event] {
-                 if (alive.expired()) return;
-                 const auto it = peers_.find(address);
-                 if (it == peers_.end()) return;
-                 const auto w = it->second->watchers.find(id);
-                 if (w != it->second->watchers.end()) w->second.callback(e);
-               });
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), address = peer.address, id = id,
+                     e = *event] {
+      if (alive.expired()) return;
+      const auto it = peers_.find(address);
+      if (it == peers_.end()) return;
+      const auto w = it->second->watchers.find(id);
+      if (w != it->second->watchers.end()) w->second.callback(e);
+    });
   }
 }
 

@@ -202,15 +202,15 @@ void RipSession::sync_bfd() {
   for (const auto& [address, interface] : wanted) {
     if (bfd_watches_.count(address)) continue;
     try {
-      bfd_watches_.emplace(
-          address,
-          bfd_->watch(address, interface, "rip",
-                      [this, alive = std::weak_ptr<bool>(alive_), address](bfd::PeerEvent e) {
-                        if (alive.expired() || e != bfd::PeerEvent::down) {
-                          return;
-                        }
-                        feed(NeighborDown{address});
-                      }));
+      bfd_watches_.emplace(address,
+                           bfd_->watch(address, interface, "rip",
+                                       [this, alive = std::weak_ptr<bool>(alive_),
+                                        address = address](bfd::PeerEvent e) {
+                                         if (alive.expired() || e != bfd::PeerEvent::down) {
+                                           return;
+                                         }
+                                         feed(NeighborDown{address});
+                                       }));
     } catch (const std::exception& e) {
       log_.write(Log{config::LogLevel::error, fmt::format("rip: {}", e.what()),
                      "rip:bfd:" + address.to_string()});
