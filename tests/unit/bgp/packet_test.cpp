@@ -7,16 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "../hex.hpp"
+
 namespace anycastd::bgp {
 namespace {
 
-std::vector<std::uint8_t> from_hex(std::string_view hex) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using anycastd::test_vectors::from_hex;
 
 Prefix prefix(std::string_view text) {
   return *Prefix::parse(text);
