@@ -52,9 +52,12 @@ if [ -z "$deb" ]; then
 fi
 
 tar=$cache/root.tar
-if [ ! -s "$tar" ]; then
+if [ ! -f "$tar" ] || [ ! -s "$tar" ]; then
   say "mmdebstrap: a minbase Debian 12 root with systemd (once; cached in $tar)"
-  mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libmnl0,iproute2,procps \
+  # --format: mmdebstrap otherwise guesses it from the name, and "*.part"
+  # would make a directory.
+  rm -rf "$tar" "$tar.part"
+  mmdebstrap --variant=minbase --format=tar --include=systemd,systemd-sysv,dbus,libmnl0,iproute2,procps \
     bookworm "$tar.part" >"$cache/mmdebstrap.log" 2>&1 || fail "mmdebstrap failed (log: $cache/mmdebstrap.log)"
   mv "$tar.part" "$tar"
 fi
