@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the BFD Control packet decoder (RFC 5880 §4.1) and
-// the SHA1 check; seeds are in tests/fuzz/corpus/bfd_packet/.
+// the SHA1 check; seeds are in tests/fuzz/corpus/bfd_packet/ (frr_*, bird_*
+// and anycastd_* captured by tests/vectors/bfd_capture.py).
 #include <cstddef>
 #include <cstdint>
 #include <span>
