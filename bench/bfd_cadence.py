@@ -26,6 +26,9 @@ Three runs, each in fresh namespaces:
 
 Goal: no false Down at either end; our TX interval p99 <= 100 ms + 25 %.
 
+--baseline-minutes 0 leaves runs 2 and 3 out; --status-period 0 polls no
+status (to tell the poll's share of the lateness from the probes').
+
 Usage: sudo ANYCASTD_BUILD=/path/to/build bench/bfd_cadence.py [--minutes 10]
 Prints the figures and, with --json FILE, writes them there.
 """
@@ -155,8 +158,9 @@ class Run:
             wait_until(lambda: self.pcap.exists(), 30, 0.1, what="tshark to start")
         return self
 
-    def measure(self, seconds):
-        """The window: CPU, status polled every second, bfdd every 5 s."""
+    def measure(self, seconds, status_period=1.0):
+        """The window: CPU, status polled every `status_period` s (never with
+        0), bfdd's session every 5 s."""
         pid_a = self.anycastd.proc.pid
         pid_b = self.router.pid("bfdd") if self.bfd else None
         stop = threading.Event()
@@ -167,17 +171,17 @@ class Run:
             n = 0
             while not stop.is_set():
                 t0 = time.monotonic()
-                status = self.anycastd.status()
-                polls["status"] += 1
-                polls["status_ms"].append((time.monotonic() - t0) * 1000)
-                if self.bfd:
-                    sessions = status["protocols"]["bfd"]["sessions"]
-                    if not sessions or sessions[0]["state"] != "Up":
+                if status_period:
+                    status = self.anycastd.status()
+                    polls["status"] += 1
+                    polls["status_ms"].append((time.monotonic() - t0) * 1000)
+                    sessions = status["protocols"]["bfd"]["sessions"] if self.bfd else [{}]
+                    if self.bfd and (not sessions or sessions[0]["state"] != "Up"):
                         polls["not_up"] += 1
-                    if n % 5 == 0 and self.router_peer().get("status") != "up":
-                        polls["router_not_up"] += 1
+                if self.bfd and n % 5 == 0 and self.router_peer().get("status") != "up":
+                    polls["router_not_up"] += 1
                 n += 1
-                stop.wait(max(0.0, 1.0 - (time.monotonic() - t0)))
+                stop.wait(max(0.0, (status_period or 1.0) - (time.monotonic() - t0)))
 
         before = self.session() if self.bfd else {}
         router_down_before = self.router_down_events() if self.bfd else None
@@ -198,9 +202,10 @@ class Run:
             "anycastd_cpu_s": (a1 - a0) / CLK_TCK,
             "anycastd_cpu_pct": 100.0 * (a1 - a0) / CLK_TCK / elapsed,
             "status_polls": polls["status"],
-            "status_json_ms_p50": round(statistics.median(polls["status_ms"]), 1),
-            "status_json_ms_max": round(max(polls["status_ms"]), 1),
         }
+        if polls["status_ms"]:
+            result["status_json_ms_p50"] = round(statistics.median(polls["status_ms"]), 1)
+            result["status_json_ms_max"] = round(max(polls["status_ms"]), 1)
         if self.bfd:
             after = self.session()
             router_down_after = self.router_down_events()
@@ -271,11 +276,11 @@ def tx_intervals(pcap):
     return result
 
 
-def one(name, services, bfd, seconds):
+def one(name, services, bfd, seconds, status_period):
     run = Run(name, services, bfd)
     try:
         run.start()
-        return run.measure(seconds)
+        return run.measure(seconds, status_period)
     finally:
         run.close()
 
@@ -289,21 +294,27 @@ def main():
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--baseline-minutes", type=float, default=3)
     ap.add_argument("--services", type=int, default=1000)
+    ap.add_argument("--status-period", type=float, default=1.0,
+                    help="seconds between status --json polls; 0: none (to tell its share)")
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
-    results = {"load_before": loadavg()}
-    results["bfd+probes"] = one("bfd+probes", args.services, True, args.minutes * 60)
+    period = args.status_period
+    results = {"load_before": loadavg(), "status_period_s": period}
+    results["bfd+probes"] = one("bfd+probes", args.services, True, args.minutes * 60, period)
     results["load_after_main"] = loadavg()
-    results["probes"] = one("probes", args.services, False, args.baseline_minutes * 60)
-    results["bfd"] = one("bfd", 0, True, args.baseline_minutes * 60)
+    if args.baseline_minutes > 0:
+        results["probes"] = one("probes", args.services, False, args.baseline_minutes * 60,
+                                period)
+        results["bfd"] = one("bfd", 0, True, args.baseline_minutes * 60, period)
     results["load_after"] = loadavg()
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
-    main_run, probes, alone = results["bfd+probes"], results["probes"], results["bfd"]
+    main_run = results["bfd+probes"]
     print(f"\nload average before {results['load_before']}, after the main run "
           f"{results['load_after_main']}, at the end {results['load_after']}")
-    print(f"{args.services} services at 1 Hz + status --json every second + BFD "
+    polled = f"status --json every {period:g} s" if period else "no status polls"
+    print(f"{args.services} services at 1 Hz + {polled} + BFD "
           f"{INTERVAL_MS} ms x 3 to FRR bfdd, {main_run['window_s']:.0f} s:")
     for who in ("anycastd", "bfdd"):
         tx = main_run[f"{who}_tx"]
@@ -320,6 +331,9 @@ def main():
           f"{main_run['bfdd_polls_not_up']})")
     print(f"  CPU: anycastd {main_run['anycastd_cpu_pct']:.2f} % (probes, BGP and BFD), "
           f"bfdd {main_run['bfdd_cpu_pct']:.2f} %")
+    if args.baseline_minutes <= 0:
+        return
+    probes, alone = results["probes"], results["bfd"]
     print(f"same services without BFD, {probes['window_s']:.0f} s: anycastd "
           f"{probes['anycastd_cpu_pct']:.2f} % -> BFD's share by difference "
           f"{main_run['anycastd_cpu_pct'] - probes['anycastd_cpu_pct']:+.2f} %")
