@@ -135,7 +135,7 @@ RouterLsa Origination::build_router_lsa(const Area& area) const {
 
 void Origination::update_router_lsa(Area& area, Out& out) {
   if (!active_) return;
-  if (originated_body_ && build_router_lsa(area) == *originated_body_) {
+  if (!router_lsa_flushed_ && originated_body_ && build_router_lsa(area) == *originated_body_) {
     // What was held back is undone: the timer goes back to the refresh.
     if (std::exchange(router_lsa_held_, false)) arm_refresh(out);
     return;
@@ -146,8 +146,17 @@ void Origination::update_router_lsa(Area& area, Out& out) {
   if (!last_router_lsa_ || out.now >= *last_router_lsa_ + kMinLsInterval) {
     router_lsa_held_ = false;
     originate_router_lsa(area, false, out);
-  } else if (!std::exchange(router_lsa_held_, true)) {
-    out.arm(TimerId::of(TimerKind::router_lsa), *last_router_lsa_ + kMinLsInterval);
+  } else {
+    if (!std::exchange(router_lsa_held_, true)) {
+      out.arm(TimerId::of(TimerKind::router_lsa), *last_router_lsa_ + kMinLsInterval);
+    }
+    // The held change withdraws the last prefix the router-LSA announces:
+    // premature aging is no new instance (§14.1), so MinLSInterval does not
+    // hold a flush, and the next instance follows when it allows.
+    if (router_lsa_announces_ && routes_.empty() && !router_lsa_flushed_) {
+      router_lsa_flushed_ = true;
+      flush(area, area.own_router_lsa(), out);
+    }
   }
 }
 
@@ -167,7 +176,8 @@ void Origination::originate_router_lsa(Area& area, bool refresh, Out& out) {
   if (!active_ || sequence_wrap_pending_) return;
   RouterLsa body = build_router_lsa(area);
   const LsaKey key = area.own_router_lsa();
-  if (!refresh && originated_body_ && body == *originated_body_ && area.lsdb.find(key)) {
+  if (!refresh && !router_lsa_flushed_ && originated_body_ && body == *originated_body_ &&
+      area.lsdb.find(key)) {
     arm_refresh(out);
     return;
   }
@@ -191,6 +201,8 @@ void Origination::originate_router_lsa(Area& area, bool refresh, Out& out) {
   lsa.body = body;
   originated_body_ = std::move(body);
   last_router_lsa_ = out.now;
+  router_lsa_flushed_ = false;
+  router_lsa_announces_ = announce_as_ == config::OspfAnnounceAs::router_lsa && !routes_.empty();
   out.log(config::LogLevel::debug,
           fmt::format("ospf: originating router-LSA seq 0x{:08x} with {} link(s)",
                       static_cast<std::uint32_t>(lsa.header.sequence), links));

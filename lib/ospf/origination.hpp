@@ -47,7 +47,8 @@ class Origination {
   // Stops originating (a graceful stop then flushes, see flush_all()).
   void stop(Out& out);
   // §12.4: a new router-LSA if what it would say changed, at once or once
-  // MinLSInterval has passed since the last one.
+  // MinLSInterval has passed since the last one. A held change that
+  // withdraws its last anycast prefix flushes it meanwhile (§14.1).
   void update_router_lsa(Area& area, Out& out);
   // The router_lsa timer fired: the change MinLSInterval held back, or the
   // refresh due at LSRefreshTime.
@@ -112,6 +113,8 @@ class Origination {
   std::int32_t router_lsa_sequence_ = kInitialSequenceNumber - 1;
   std::optional<TimePoint> last_router_lsa_;  // when we last originated it
   bool router_lsa_held_ = false;              // a change waits for MinLSInterval
+  bool router_lsa_announces_ = false;         // the last one carries anycast prefixes
+  bool router_lsa_flushed_ = false;           // flushed until MinLSInterval allows the next
   std::optional<RouterLsa> originated_body_;
   bool sequence_wrap_pending_ = false;  // §12.1.6: flushed at MaxSequenceNumber
   std::map<InterfaceId, std::int32_t> network_lsa_sequence_;  // while DR

@@ -335,16 +335,77 @@ TEST_F(OspfInstanceTest, ServiceChangeGoesOutAtOnceAfterQuietPeriod) {
   auto updates = sent(out, PacketType::ls_update);
   ASSERT_EQ(updates.size(), 1u);
   from(kPeer, LinkStateAck{{lsdb().find({1, kUs, kUs})->header}});
-  // A second change 1 s later waits for MinLSInterval (5 s after the first).
+  // A second change 1 s later (a cost) waits for MinLSInterval (5 s after the first).
   now += 1s;
-  out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  out = feed(RouteChanged{kDns, core::RouteAction::degrade});
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
   out = advance(now + 3500ms);
   EXPECT_TRUE(sent(out, PacketType::ls_update).empty());
   out = advance(now + 1s);
   EXPECT_EQ(sent(out, PacketType::ls_update).size(), 1u);
   EXPECT_EQ(sequence(), before + 2);
-  EXPECT_EQ(our_router_lsa()->links.size(), 2u);  // p2p + subnet stub, no /32
+  EXPECT_EQ(our_router_lsa()->links.back().metric, 1000);
+}
+
+TEST_F(OspfInstanceTest, RouterLsaWithdrawalOfTheLastPrefixInsideMinLsIntervalFlushesAtOnce) {
+  // announce_as = "router-lsa" (the only way in a stub area): the adjacency
+  // just came Full, so a new router-LSA must wait for MinLSInterval. The
+  // withdrawal of its only prefix flushes it at once instead (§14.1).
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  bring_up_full();
+  const LsaKey ours = instance->area().own_router_lsa();
+  const auto before = sequence();
+  ASSERT_EQ(our_router_lsa()->links.back().id, kDnsId);
+  now = t0 + 1s;
+  auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_TRUE(flushed(out, ours));
+  EXPECT_EQ(sequence(), before);  // premature aging: no new instance
+  // Acknowledged, it leaves the database; the instance without the prefix
+  // follows MinLSInterval after the last one.
+  from(kPeer, LinkStateAck{{lsdb().find(ours)->header}});
+  out = advance(t0 + 4900ms);
+  EXPECT_FALSE(originated(out, ours));
+  out = advance(t0 + 5s);
+  EXPECT_TRUE(originated(out, ours));
+  EXPECT_EQ(sequence(), before + 1);
+  const auto lsa = our_router_lsa();
+  for (const auto& link : lsa->links)
+    EXPECT_NE(link.id, kDnsId);
+}
+
+TEST_F(OspfInstanceTest, RouterLsaFlushedForAWithdrawalComesBackWhenThePrefixDoes) {
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  bring_up_full();
+  const LsaKey ours = instance->area().own_router_lsa();
+  const auto before = sequence();
+  now = t0 + 1s;
+  EXPECT_TRUE(flushed(feed(RouteChanged{kDns, core::RouteAction::withdraw}), ours));
+  // Back before MinLSInterval is over: the router-LSA says what it said
+  // before, but it was flushed, so a new instance still goes out then.
+  now = t0 + 2s;
+  EXPECT_FALSE(originated(feed(RouteChanged{kDns, core::RouteAction::announce}), ours));
+  const auto out = advance(t0 + 5s);
+  EXPECT_TRUE(originated(out, ours));
+  EXPECT_EQ(sequence(), before + 1);
+  EXPECT_EQ(our_router_lsa()->links.back().id, kDnsId);
+}
+
+TEST_F(OspfInstanceTest, RouterLsaWithdrawalOfOneOfTwoPrefixesWaitsForMinLsInterval) {
+  // The other prefix is still announced: flushing would withdraw it too.
+  make();
+  feed(RouteChanged{kDns, core::RouteAction::announce});
+  feed(RouteChanged{kNtp, core::RouteAction::announce});
+  bring_up_full();
+  const LsaKey ours = instance->area().own_router_lsa();
+  now = t0 + 1s;
+  auto out = feed(RouteChanged{kDns, core::RouteAction::withdraw});
+  EXPECT_FALSE(flushed(out, ours));
+  EXPECT_FALSE(originated(out, ours));
+  out = advance(t0 + 5s);
+  EXPECT_TRUE(originated(out, ours));
+  EXPECT_EQ(our_router_lsa()->links.back().id, kNtpId);
 }
 
 TEST_F(OspfInstanceTest, DegradedCost) {
