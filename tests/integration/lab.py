@@ -138,6 +138,35 @@ def send_udp(ns, source, sport, dest, dport, payload, ttl=None):
     ns.exec("python3", "-c", "; ".join(code))
 
 
+class AnswerWatch:
+    """answer_watch.py in `ns`: who answers test.home. TXT at `server`, asked
+    every `interval` s. Times a failover to within `interval`, where polling
+    dig cannot go below its 1 s timeout. CLOCK_MONOTONIC is one clock for
+    every namespace, so its times compare with time.monotonic() here."""
+
+    def __init__(self, ns, server, workdir, interval=0.01):
+        self.out = Path(workdir) / f"answers-{ns.name}.txt"
+        self.proc = ns.popen("python3", Path(__file__).with_name("answer_watch.py"), server,
+                             interval, log=self.out)
+
+    def changes(self):
+        """[(monotonic time, text)] of every change so far ("-": no answer)."""
+        text = self.out.read_text() if self.out.exists() else ""
+        return [(float(t), who) for t, who in (line.split(" ", 1) for line in text.splitlines()
+                                               if " " in line)]
+
+    def current(self):
+        changes = self.changes()
+        return changes[-1][1] if changes else None
+
+    def first_since(self, t0, text):
+        """The time of the first change to `text` after t0, or None."""
+        return next((t for t, who in self.changes() if t > t0 and who == text), None)
+
+    def stop(self):
+        stop(self.proc)
+
+
 def stop(proc, sig=signal.SIGTERM, timeout=5):
     """Signals a process (group) and waits; returns its exit code."""
     if proc.poll() is not None:
@@ -489,16 +518,18 @@ def frr_ripd_conf(hostname, update=5, md5_interfaces=(), key="secret", redistrib
     return "\n".join(lines + ["!", ""])
 
 
-def bird_conf(router_id, interfaces="*", update=5, bfd=False):
+def bird_conf(router_id, interfaces="*", update=5, bfd=False, static=""):
     """BIRD 2 as a RIPv2 router on `interfaces` (a BIRD pattern) with update
     timer `update`, exporting what RIP learns to the kernel; with `bfd`,
-    BFD 300 ms x 3 to its RIP neighbours (`bfd yes`)."""
+    BFD 300 ms x 3 to its RIP neighbours (`bfd yes`); `static` routes (BIRD
+    `route` statements) are announced into RIP with metric 1."""
     bfd_protocol = (f'protocol bfd {{ interface "{interfaces}" {{ min rx interval 300 ms; '
                     'min tx interval 300 ms; multiplier 3; }; }\n') if bfd else ""
+    static_protocol = f"protocol static {{ ipv4; {static} }}\n" if static else ""
     return f"""router id {router_id};
 log "@LOG@" all;
 protocol device {{ scan time 1; }}
-{bfd_protocol}
+{bfd_protocol}{static_protocol}
 protocol direct {{ ipv4; interface "{interfaces}"; }}
 protocol kernel {{
   ipv4 {{ import none; export filter {{ if source = RTS_RIP then accept; reject; }}; }};

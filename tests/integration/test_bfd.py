@@ -87,6 +87,9 @@ asn = {65101 if name == "s1" else 65102}
 
 
 # BIRD as the BGP router, s1 preferred (local preference), BFD on both sessions.
+# A BFD Down counts as an error for BIRD (bgp_update_startup_delay): the
+# session waits `error wait time` (default 60-300 s) before it starts again;
+# 1-5 s here, so a test or bench sees s1 come back soon after its link.
 BIRD_BGP = f"""
 log "@LOG@" all;
 router id {ROUTER_ID};
@@ -97,7 +100,7 @@ protocol bfd {{
 }}
 protocol bgp s1 {{
   local {ROUTER_SIDE["s1"]} as 65001; neighbor {ADDRESSES["s1"]} as 65101;
-  hold time 30; bfd on;
+  hold time 30; bfd on; error wait time 1, 5;
   ipv4 {{ import filter {{ bgp_local_pref = 200; accept; }}; export none; }};
 }}
 protocol bgp s2 {{
