@@ -191,16 +191,21 @@ void Speaker::on_route_changed(const RouteChanged& change, Out& out) {
     actions_[prefix] = change.action;
     poisoned_.erase(prefix);
   }
+  // A withdrawal does not wait for the hold (spec §4: withdrawn at once):
+  // the hold "should" exists to stop update storms, and a host's few routes,
+  // behind the flap guard, cannot make one.
+  trigger({{prefix, metric_of(change.action)}}, change.action == core::RouteAction::withdraw, out);
+}
+
+void Speaker::trigger(const std::map<Prefix, std::uint32_t>& changes, bool at_once, Out& out) {
   // Changes waiting for the hold's end have armed its timer already.
   const bool timer_armed = !changed_.empty();
-  changed_[prefix] = metric_of(change.action);
+  for (const auto& [prefix, metric] : changes)
+    changed_[prefix] = metric;
   // RFC 2453 §3.10.1: the first triggered update goes out at once; further
-  // changes within the 1-5 s hold that follows wait for its end. A withdrawal
-  // does not wait (spec §4: withdrawn at once): the hold "should" exists to
-  // stop update storms, and a host's few routes, behind the flap guard,
-  // cannot make one.
+  // changes within the 1-5 s hold that follows wait for its end.
   const bool hold_over = !triggered_hold_until_ || out.now >= *triggered_hold_until_;
-  if (hold_over || change.action == core::RouteAction::withdraw) {
+  if (hold_over || at_once) {
     send_triggered(out);
   } else if (!timer_armed) {
     out.arm(TimerId::triggered_update, *triggered_hold_until_);
@@ -456,9 +461,44 @@ void Speaker::on_packet(const PacketReceived& received, Out& out) {
     if (packet.command == Command::response) {
       neighbor.routes = packet.entries.size();
       ++counters_[*i].updates_received;
+      answer_lost_routes(packet, received.source, neighbor, out);
     }
   }
   if (packet.command == Command::request) answer_request(packet, received, out);
+}
+
+// A RIP router keeps only its best route to a destination (RFC 2453
+// §3.9.2; BIRD stores only the lowest-metric routes, FRR ripd likewise):
+// while it prefers another origin of one of our prefixes, our worse route is
+// not kept. When that origin goes (BFD Down, a timeout, a withdrawal), the
+// router advertises the prefix with metric 16 and has no route until our next
+// periodic update. A prefix of ours going from a finite metric to 16 in its
+// response is that moment: we answer with a triggered update (§3.10.1, under
+// its hold). The same change is also seen when the router's route moves to
+// us and poison reverse advertises it back with 16; the answer is then one
+// redundant update.
+void Speaker::answer_lost_routes(const Packet& response, const IpAddress& router,
+                                 NeighborCounters& neighbor, Out& out) {
+  std::map<Prefix, std::uint32_t> answer;
+  for (const auto& entry : response.entries) {
+    const Prefix prefix = entry.prefix();
+    const auto ours = actions_.find(prefix);
+    if (ours == actions_.end()) {
+      neighbor.reaches.erase(prefix);
+    } else if (entry.metric < kInfinity) {
+      neighbor.reaches.insert(prefix);
+    } else if (neighbor.reaches.erase(prefix) != 0) {
+      answer[prefix] = metric_of(ours->second);
+    }
+  }
+  if (answer.empty()) return;
+  std::vector<RouteEntry> routes;
+  for (const auto& [prefix, metric] : answer)
+    routes.push_back(host_route(prefix, metric));
+  out.log(config::LogLevel::info,
+          fmt::format("rip: router {} lost its route to our prefixes, answering: {}",
+                      router.to_string(), describe(routes)));
+  trigger(answer, false, out);
 }
 
 void Speaker::on_neighbor_down(const NeighborDown& down, Out& out) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 #include <variant>
@@ -115,6 +116,9 @@ struct NeighborCounters {
   std::optional<std::uint32_t> last_sequence;  // RFC 2082 sequence number
   std::uint64_t old_sequence = 0;              // packets whose sequence number went backwards
   std::optional<TimePoint> gone_since;         // BFD said it went down; cleared when heard again
+  // Our prefixes it last advertised with a metric below 16, i.e. reached
+  // through some router (itself another origin of the prefix, or us).
+  std::set<Prefix> reaches;
 };
 
 struct SpeakerOptions {
@@ -164,6 +168,8 @@ class Speaker {
   void on_packet(const PacketReceived& packet, Out& out);
   void on_reconfigure(const Reconfigure& next, Out& out);
   void on_neighbor_down(const NeighborDown& down, Out& out);
+  void answer_lost_routes(const Packet& response, const IpAddress& router,
+                          NeighborCounters& neighbor, Out& out);
 
   // Position of the interface with kernel index `index`, if it is ours.
   std::optional<std::size_t> position(unsigned index) const;
@@ -173,6 +179,9 @@ class Speaker {
   // Full table (periodic, whole-table answer) and changed-routes (triggered) updates.
   std::vector<RouteEntry> full_table() const;
   void send_update(const std::vector<RouteEntry>& routes, Out& out);
+  // Queues `changes` for a triggered update: sent now when `at_once` or the
+  // hold after the last one is over, else at the hold's end.
+  void trigger(const std::map<Prefix, std::uint32_t>& changes, bool at_once, Out& out);
   void send_triggered(Out& out);
   void send_entries(const Destination& to, std::vector<RouteEntry> routes, Command command,
                     Out& out);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -328,6 +329,44 @@ TEST_F(RipSpeakerTest, BfdDownMarksTheRouterGoneUntilHeardAgain) {
   EXPECT_FALSE(sends(run(TimerExpired{TimerId::update}, t0 + 30s)).empty());
   receive(heard, "198.18.5.1", kPort, {}, t0 + 31s);
   EXPECT_FALSE(speaker->neighbors().at(ip("198.18.5.1")).gone_since);
+}
+
+// RFC 2453 §3.9.2: a router keeps only its best route. When the origin it
+// preferred goes, it advertises our prefix with metric 16 and has no route
+// until our next periodic update, unless we answer at once.
+TEST_F(RipSpeakerTest, RouterThatLosesItsRouteToOurPrefixHearsOursAtOnce) {
+  config.metric = 3;
+  start_with({kDns, kNtp});
+  announce(kNtp, t0 + 1s, core::RouteAction::withdraw);  // poisoned, no longer ours
+  const auto other = pfx("198.18.1.0/24");
+  // The router reaches kDns through the other origin (metric 2); it
+  // poison-reverses kNtp (16 from the start): nothing to answer.
+  auto actions = receive(response({rte(kDns, 2), rte(kNtp, 16), rte(other, 1)}), "198.18.5.1",
+                         kPort, {}, t0 + 10s);
+  EXPECT_TRUE(sends(actions).empty());
+  EXPECT_EQ(speaker->neighbors().at(ip("198.18.5.1")).reaches, std::set<Prefix>{kDns});
+  // That origin is gone: metric 16 for kDns, and for prefixes not ours.
+  actions = receive(response({rte(kDns, 16), rte(kNtp, 16), rte(other, 16)}), "198.18.5.1", kPort,
+                    {}, t0 + 11s);
+  EXPECT_EQ(routes_to(sends(actions), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 3}}));
+  EXPECT_TRUE(std::any_of(actions.begin(), actions.end(), [](const Action& a) {
+    const auto* log = std::get_if<Log>(&a);
+    return log && log->text.find("198.18.5.1 lost its route") != std::string::npos;
+  }));
+  // Still 16: already answered. Another router that never reached it: nothing.
+  EXPECT_TRUE(sends(receive(response({rte(kDns, 16)}), "198.18.5.1", kPort, {}, t0 + 20s)).empty());
+  EXPECT_TRUE(sends(receive(response({rte(kDns, 16)}), "198.18.5.9", kPort, {}, t0 + 20s)).empty());
+  // Reached again, and lost again within the hold after our answer: the
+  // answer waits for the hold's end.
+  receive(response({rte(kDns, 2)}), "198.18.5.1", kPort, {}, t0 + 11500ms);
+  actions = receive(response({rte(kDns, 16)}), "198.18.5.1", kPort, {}, t0 + 11600ms);
+  EXPECT_TRUE(sends(actions).empty());
+  const auto timers = arms(actions);
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0].timer, TimerId::triggered_update);
+  EXPECT_GE(timers[0].at, t0 + 12s);
+  const auto fired = run(TimerExpired{TimerId::triggered_update}, timers[0].at);
+  EXPECT_EQ(routes_to(sends(fired), kMulticast), (std::map<Prefix, std::uint32_t>{{kDns, 3}}));
 }
 
 TEST_F(RipSpeakerTest, DropsAndCountsBadPackets) {
