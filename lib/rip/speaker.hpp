@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The RIPv2 speaker of a host (RFC 2453): announces the bus's prefixes as /32
-// routes, answers requests, and listens to its neighbours only to count and
-// validate what they send. Nothing heard is ever installed. Sans-IO in the
+// routes, answers requests, and listens to its neighbours to count and
+// validate what they send and to answer a router that lost its route to one of
+// our prefixes. Nothing heard is ever installed. Sans-IO in the
 // shared vocabulary (core/sans_io.hpp): events in, actions out; the session
 // layer owns sockets, timers and the clock.
 #pragma once
