@@ -33,7 +33,7 @@ def bfd_section(auth=None):
     return f'\n[bfd]\nmin_tx = "300ms"\nmin_rx = "300ms"\nmultiplier = 3{line}\n'
 
 
-def server_config(name, protocol, auth=None):
+def server_config(name, protocol, auth=None, announce_as=None):
     address = ADDRESSES[name]
     head = f"""
 [daemon]
@@ -65,6 +65,7 @@ bfd = true
         body = f"""
 [ospf]
 prefix_cost = {1 if name == "s1" else 5}
+{f'announce_as = "{announce_as}"' if announce_as else ""}
 
   [[ospf.interface]]
   name = "eth1"
@@ -112,7 +113,8 @@ protocol bgp s2 {{
 
 
 class Lab:
-    def __init__(self, namespaces, workdir, protocol, router="frr", auth=None, bird_bfd=""):
+    def __init__(self, namespaces, workdir, protocol, router="frr", auth=None, bird_bfd="",
+                 announce_as=None):
         self.workdir = Path(workdir)
         self.protocol = protocol
         self.r = namespaces("r")
@@ -146,7 +148,8 @@ class Lab:
             d.mkdir()
             d.chmod(0o755)
             self.unbound[name] = lab.Unbound(ns, ANYCAST, d)
-            self.anycastd[name] = lab.Anycastd(ns, d, server_config(name, protocol, auth))
+            self.anycastd[name] = lab.Anycastd(ns, d, server_config(name, protocol, auth,
+                                                                    announce_as))
         self.kind = router
         if router == "bird" and protocol == "bgp":
             self.router = lab.BirdRouter(self.r, self.workdir, BIRD_BGP)
@@ -247,12 +250,17 @@ def test_link_cut_fails_over_within_the_detection_time(make_lab, protocol, route
 
 def check_link_cut(lb, protocol):
     if protocol == "rip":
-        # BIRD takes a neighbour's routes only while its BFD session is Up: s2's
-        # route is there once s2 sent an update after that.
+        # BIRD keeps only s1's better route, not s2's. When s1 goes, BIRD
+        # advertises the prefix to s2 with metric 16 and s2 answers with its
+        # route at once, provided BIRD told s2 a finite metric before: its
+        # periodic update (every 5 s) after s1's route came does.
         def updates():
-            return lb.anycastd["s2"].status()["protocols"]["rip"]["interfaces"][0]["updates_sent"]
-        sent = updates()
-        wait_until(lambda: updates() > sent, 15, 0.1, what="an update from s2 with BFD Up")
+            rip = lb.anycastd["s2"].status()["protocols"]["rip"]
+            return rip["interfaces"][0]["updates_received"]
+        heard = updates()
+        t = time.monotonic()
+        wait_until(lambda: updates() > heard and time.monotonic() - t > 5.5, 15, 0.1,
+                   what="a periodic update from the router to s2")
     s = lb.session("s1")
     assert s["peer"] == ROUTER_SIDE["s1"] and s["clients"] == [protocol]
     assert s["tx_interval_ms"] == 300 and s["detection_time_ms"] == 900
@@ -271,9 +279,11 @@ def check_link_cut(lb, protocol):
     # Without BFD: OSPF dead 10 s, BGP hold 30 s. The detection time is 0.9 s;
     # the margin is for a loaded machine and the client's 1 s dig timeout.
     assert detected < DETECTION + 1.0
-    # With RIP, BIRD's route moves about one RIP update interval (5 s here)
-    # after its BFD session went Down, still well before its RIP timeout (15 s).
-    assert failover < DETECTION + (5 if protocol == "rip" else 0) + 2.5
+    # With RIP too: s2 answers BIRD's metric 16 at once instead of at its next
+    # periodic update (5 s here; the RIP timeout is 15 s).
+    assert failover < DETECTION + 2.5
+    if protocol == "rip":
+        assert "198.18.2.1 lost its route to our prefixes" in lb.anycastd["s2"].log_text()
     # s1's side saw it too (the session then goes with the neighbour it served).
     wait_until(lambda: "Up -> Down (diag control_detection_time_expired)"
                in lb.anycastd["s1"].log_text(), 5, 0.1, what="s1 to detect the failure")
