@@ -7,23 +7,13 @@
 #include <span>
 #include <variant>
 
+#include "auth_choice.hpp"
 #include "rip/packet.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace anycastd;
   if (size == 0) return 0;
-  config::AuthConfig auth;
-  switch (data[0] % 3) {
-    case 0:
-      auth = {config::AuthMode::none, 0, ""};
-      break;
-    case 1:
-      auth = {config::AuthMode::text, 0, "secret"};
-      break;
-    default:
-      auth = {config::AuthMode::md5, 1, "secret"};
-      break;
-  }
+  const config::AuthConfig auth = fuzz::auth_choice(data[0]);
   const std::span<const std::uint8_t> bytes(data + 1, size - 1);
   const auto result = rip::decode(bytes);
   if (const auto* packet = std::get_if<rip::Packet>(&result)) {
