@@ -577,7 +577,47 @@ def xenial_config(address, update=5, key=None, interval=None, fall=None):
     return text
 
 
-class XenialLab:
+class DnsServers:
+    """Base of the labs whose DNS servers each run unbound on ANYCAST (its TXT
+    answer for test.home. names the server's namespace) and anycastd, each in
+    its own directory under `workdir`; `config(name)` is that anycastd's
+    config text. The processes are made here and started by the lab."""
+
+    def __init__(self, servers, workdir, config):
+        self.servers = servers
+        self.unbound = {}
+        self.anycastd = {}
+        for name, ns in servers.items():
+            d = Path(workdir) / name
+            d.mkdir(exist_ok=True)
+            d.chmod(0o755)
+            self.unbound[name] = Unbound(ns, ANYCAST, d)
+            self.anycastd[name] = Anycastd(ns, d, config(name))
+
+    def start_servers(self):
+        for name in self.servers:
+            self.unbound[name].start(wait=False)
+            self.anycastd[name].start()
+
+    def answered_by(self, client, timeout=1):
+        """Which server answers `dig @198.19.224.2 test.home. TXT` from the
+        namespace `client`, or None when none does."""
+        r = client.exec("dig", "+short", f"+time={timeout}", "+tries=1", f"@{ANYCAST}",
+                        "test.home.", "TXT", check=False)
+        txt = r.stdout.strip().strip('"\\') if r.returncode == 0 else ""
+        return next((name for name, ns in self.servers.items() if ns.name == txt), None)
+
+    def stop_servers(self):
+        """Kills the anycastd and unbound processes still running."""
+        for d in self.anycastd.values():
+            if d.proc is not None:
+                d.stop(signal.SIGKILL)
+        for u in self.unbound.values():
+            if u.proc is not None:
+                u.kill()
+
+
+class XenialLab(DnsServers):
     """The seed's xenial lab (shared/seeds/002) in network namespaces, with
     10.128.N.x mapped to 198.18.N.x and the anycast 10.128.224.2 to 198.19.224.2:
 
@@ -604,7 +644,6 @@ class XenialLab:
         self.kind = router
         self.update = update
         self.ns = {role: make_ns(role) for role in [*self.ROUTERS, *self.HOSTS]}
-        self.role_of = {ns.name: role for role, ns in self.ns.items()}
         veth(self.ns["r1"], "r1-r2", "198.18.1.1/24", self.ns["r2"], "r2-r1", "198.18.1.2/24")
         for host, (gateway, n) in self.HOSTS.items():
             veth(self.ns[gateway], f"{gateway}-{host[-1]}", f"198.18.{n}.1/24",
@@ -624,18 +663,11 @@ class XenialLab:
                                                                        update))
             else:
                 raise ValueError(f"unknown router kind {router!r}")
-        self.unbound = {}
-        self.anycastd = {}
         self.baseline = {}
         keys = server_keys or {}
-        for server in self.SERVERS:
-            d = self.workdir / server
-            d.mkdir(exist_ok=True)
-            d.chmod(0o755)
-            self.unbound[server] = Unbound(self.ns[server], ANYCAST, d)
-            address = f"198.18.{self.HOSTS[server][1]}.2"
-            self.anycastd[server] = Anycastd(self.ns[server], d, xenial_config(
-                address, update, keys.get(server, md5_key), interval, fall))
+        super().__init__({s: self.ns[s] for s in self.SERVERS}, workdir,
+                         lambda server: xenial_config(self.address(server), update,
+                                                      keys.get(server, md5_key), interval, fall))
 
     def address(self, host):
         return f"198.18.{self.HOSTS[host][1]}.2"
@@ -650,9 +682,7 @@ class XenialLab:
         the router of each server in `wait_for` routes the anycast address
         to it."""
         self.start_routers()
-        for server in self.SERVERS:
-            self.unbound[server].start(wait=False)
-            self.anycastd[server].start()
+        self.start_servers()
         for server in wait_for:
             self.wait_route(self.HOSTS[server][0], self.address(server), 30)
         return self
@@ -671,12 +701,8 @@ class XenialLab:
                           what=f"{router}'s route to {ANYCAST} via {via}")
 
     def answer(self, client, timeout=1):
-        """Which server answers `client`'s `dig @198.19.224.2 test.home. TXT`
-        ("xenial1"), or None when none does."""
-        r = self.ns[client].exec("dig", "+short", f"+time={timeout}", "+tries=1", f"@{ANYCAST}",
-                                 "test.home.", "TXT", check=False)
-        txt = r.stdout.strip().strip('"\\') if r.returncode == 0 else ""
-        return self.role_of.get(txt, txt) or None
+        """Which server answers `client` ("xenial1"), or None."""
+        return self.answered_by(self.ns[client], timeout)
 
     def wait_answer(self, client, server, timeout, interval=0.1):
         """Polls the client's dig every `interval` s until `server` answers;
@@ -699,12 +725,7 @@ class XenialLab:
 
     def close(self):
         """Stops every process the lab started (the namespaces' owner deletes them)."""
-        for d in self.anycastd.values():
-            if d.proc is not None:
-                d.stop(signal.SIGKILL)
-        for u in self.unbound.values():
-            if u.proc is not None:
-                u.kill()
+        self.stop_servers()
         for r in [*self.baseline.values(), *self.routers.values()]:
             r.stop()
 

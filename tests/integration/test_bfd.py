@@ -10,7 +10,6 @@ time instead of its protocol's timer. FRR bfdd as the router's BFD.
 Both servers run unbound on 198.19.224.2 (its TXT answer names the server)
 and anycastd, s1 preferred. BFD 300 ms x 3 on both sides (FRR's default)."""
 
-import signal
 import time
 from pathlib import Path
 
@@ -112,7 +111,7 @@ protocol bgp s2 {{
 """
 
 
-class Lab:
+class Lab(lab.DnsServers):
     def __init__(self, namespaces, workdir, protocol, router="frr", auth=None, bird_bfd="",
                  announce_as=None):
         self.workdir = Path(workdir)
@@ -142,14 +141,8 @@ class Lab:
         lab.veth(self.r, "r-c", "198.18.9.1/24", self.client, "eth1", "198.18.9.2/24")
         self.client.exec("ip", "route", "add", "198.19.224.0/24", "via", "198.18.9.1")
         lab.enable_forwarding(self.r)
-        self.unbound, self.anycastd = {}, {}
-        for name, ns in self.servers.items():
-            d = self.workdir / name
-            d.mkdir()
-            d.chmod(0o755)
-            self.unbound[name] = lab.Unbound(ns, ANYCAST, d)
-            self.anycastd[name] = lab.Anycastd(ns, d, server_config(name, protocol, auth,
-                                                                    announce_as))
+        super().__init__(self.servers, workdir,
+                         lambda name: server_config(name, protocol, auth, announce_as))
         self.kind = router
         if router == "bird" and protocol == "bgp":
             self.router = lab.BirdRouter(self.r, self.workdir, BIRD_BGP)
@@ -177,20 +170,11 @@ class Lab:
 
     def start(self):
         self.router.start()
-        for name in self.servers:
-            self.unbound[name].start(wait=False)
-        for daemon in self.anycastd.values():
-            daemon.start()
+        self.start_servers()
         return self
 
     def answer(self):
-        r = self.client.exec("dig", "+short", "+time=1", "+tries=1", f"@{ANYCAST}", "test.home.",
-                             "TXT", check=False)
-        txt = r.stdout.strip().strip('"') if r.returncode == 0 else ""
-        for name, ns in self.servers.items():
-            if txt == ns.name:
-                return name
-        return None
+        return self.answered_by(self.client)
 
     def bfd(self, name):
         return self.anycastd[name].status()["protocols"]["bfd"]
@@ -219,12 +203,7 @@ class Lab:
         self.sw.exec("ip", "link", "set", "sw-s1", "down")
 
     def close(self):
-        for d in self.anycastd.values():
-            if d.proc is not None:
-                d.stop(signal.SIGKILL)
-        for u in self.unbound.values():
-            if u.proc is not None:
-                u.kill()
+        self.stop_servers()
         self.router.stop()
 
 

@@ -61,7 +61,7 @@ prefix_cost = {prefix_cost}
 """
 
 
-class Lab:
+class Lab(lab.DnsServers):
     """The router, two servers and a client."""
 
     def __init__(self, namespaces, workdir, link_type="broadcast", md5=None, area_type="normal"):
@@ -79,30 +79,13 @@ class Lab:
         self.link_type = link_type
         self.area_type = area_type
         self.area = "0.0.0.0" if area_type == "normal" else "0.0.0.1"
-        self.unbound = {}
-        self.anycastd = {}
-        for cost, (name, ns) in zip((1, 5), self.servers.items()):
-            d = self.workdir / name
-            d.mkdir()
-            d.chmod(0o755)
-            self.unbound[name] = lab.Unbound(ns, ANYCAST, d)
-            self.anycastd[name] = lab.Anycastd(ns, d, server_config(
-                name, self.addresses[name], "eth1", cost, link_type, md5, self.area, area_type))
+        costs = {"s1": 1, "s2": 5}
+        super().__init__(self.servers, workdir, lambda name: server_config(
+            name, self.addresses[name], "eth1", costs[name], link_type, md5, self.area, area_type))
         self.router = None
 
-    def start_servers(self):
-        for name in self.servers:
-            self.unbound[name].start(wait=False)
-            self.anycastd[name].start()
-
     def answer(self):
-        r = self.client.exec("dig", "+short", "+time=1", "+tries=1", f"@{ANYCAST}", "test.home.",
-                             "TXT", check=False)
-        txt = r.stdout.strip().strip('"') if r.returncode == 0 else ""
-        for name, ns in self.servers.items():
-            if txt == ns.name:
-                return name
-        return None
+        return self.answered_by(self.client)
 
     def kernel_via(self):
         return lab.route_via(self.r, ANYCAST)
@@ -111,12 +94,7 @@ class Lab:
         return self.anycastd[name].status()["protocols"]["ospf"]
 
     def close(self):
-        for d in self.anycastd.values():
-            if d.proc is not None:
-                d.stop(signal.SIGKILL)
-        for u in self.unbound.values():
-            if u.proc is not None:
-                u.kill()
+        self.stop_servers()
         if self.router is not None:
             self.router.stop()
 
