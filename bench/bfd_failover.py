@@ -100,20 +100,6 @@ RIP_UPDATE = 5  # s, the lab's RIP update interval
 SETTLE = {"bgp": 1, "ospf": 6, "rip": RIP_UPDATE + 1}
 
 
-class Namespaces:
-    def __init__(self):
-        self.made = []
-
-    def __call__(self, name):
-        ns = lab.Namespace(f"bb{os.getpid() % 100000}-{name}")
-        self.made.append(ns)
-        return ns
-
-    def close(self):
-        for ns in reversed(self.made):
-            ns.close()
-
-
 def baseline_on_s1(lb, protocol, workdir):
     """Replaces s1's anycastd by the baseline announcing the anycast /32;
     returns it (started by the caller, with .stop())."""
@@ -165,7 +151,7 @@ def router_view(lb):
 def measure(case, mode, runs):
     """[(route moved, client on s2)] in seconds after each cut."""
     protocol, router, announce_as = CASES[case]
-    spaces, work = Namespaces(), lab.tempdir()
+    spaces, work = lab.Namespaces(f"bb{os.getpid() % 100000}-"), lab.tempdir()
     lb = baseline = watch = None
     figures = []
     try:

@@ -36,20 +36,7 @@ import test_ospf  # noqa: E402
 from lab import wait_until  # noqa: E402
 
 INTERVAL, FALL = 0.2, 2
-
-
-class Namespaces:
-    def __init__(self):
-        self.made = []
-
-    def __call__(self, name):
-        ns = lab.Namespace(f"ob{os.getpid() % 100000}-{name}")
-        self.made.append(ns)
-        return ns
-
-    def close(self):
-        for ns in reversed(self.made):
-            ns.close()
+NS_PREFIX = f"ob{os.getpid() % 100000}-"
 
 
 def rss_kb(pid):
@@ -60,7 +47,7 @@ def rss_kb(pid):
 
 
 def failover(runs):
-    spaces, work = Namespaces(), lab.tempdir()
+    spaces, work = lab.Namespaces(NS_PREFIX), lab.tempdir()
     lb = None
     try:
         lb = test_ospf.Lab(spaces, work)
@@ -119,7 +106,7 @@ def frr_probe_and_withdraw(lb, server):
 
 
 def adjacency_change_failover(upstream, on_server, runs):
-    spaces, work = Namespaces(), lab.tempdir()
+    spaces, work = lab.Namespaces(NS_PREFIX), lab.tempdir()
     lb = server = None
     s1 = "198.18.1.2"
     try:
@@ -169,7 +156,7 @@ def adjacency_change_failover(upstream, on_server, runs):
 
 
 def big_lsdb(count):
-    spaces, work = Namespaces(), lab.tempdir()
+    spaces, work = lab.Namespaces(NS_PREFIX), lab.tempdir()
     router = daemon = None
     try:
         r, s = spaces("r"), spaces("s")

@@ -104,7 +104,7 @@ def main():
         raise KeyboardInterrupt(signal.Signals(signo).name)
 
     signal.signal(signal.SIGTERM, stop)
-    names = xenial_lab.Namespaces(lab, prefix="xb-")
+    names = lab.Namespaces("xb-")
     x = None
     tshark = None
     try:

@@ -31,25 +31,6 @@ def import_lab(build):
     return lab
 
 
-class Namespaces:
-    """Makes the lab's namespaces (PREFIX + role) and deletes them all on close()."""
-
-    def __init__(self, lab, prefix=PREFIX):
-        self.lab = lab
-        self.prefix = prefix
-        self.made = []
-
-    def __call__(self, role):
-        ns = self.lab.Namespace(self.prefix + role)
-        self.made.append(ns)
-        return ns
-
-    def close(self):
-        for ns in reversed(self.made):
-            ns.close()
-        self.made = []
-
-
 def poll_client(x, client, until, timeout, interval=0.1):
     """Runs `dig @198.19.224.2 test.home. TXT` in `client` every `interval`
     s until `until(answer)` holds or `timeout` s pass. Returns (seconds or
@@ -97,7 +78,7 @@ def show_clients(x):
 
 
 def run(lab, args):
-    names = Namespaces(lab)
+    names = lab.Namespaces(PREFIX)
     x = None
     results = {}
     try:

@@ -25,13 +25,6 @@ def workdir():
 @pytest.fixture
 def namespaces():
     """Makes namespaces on demand and deletes them all at the end."""
-    made = []
-
-    def make(name):
-        ns = lab.Namespace(f"acd{os.getpid() % 100000}-{name}")
-        made.append(ns)
-        return ns
-
-    yield make
-    for ns in reversed(made):
-        ns.close()
+    made = lab.Namespaces(f"acd{os.getpid() % 100000}-")
+    yield made
+    made.close()

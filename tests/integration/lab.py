@@ -116,6 +116,25 @@ class Namespace:
         run("ip", "netns", "del", self.name, check=False)
 
 
+class Namespaces:
+    """Makes namespaces named `prefix` + name on demand (call it with the
+    name) and deletes them all on close()."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.made = []
+
+    def __call__(self, name):
+        ns = Namespace(self.prefix + name)
+        self.made.append(ns)
+        return ns
+
+    def close(self):
+        for ns in reversed(self.made):
+            ns.close()
+        self.made = []
+
+
 def veth(ns_a, if_a, addr_a, ns_b, if_b, addr_b):
     """Connects two namespaces with a veth pair and addresses (CIDR)."""
     run("ip", "link", "add", if_a, "netns", ns_a.name, "type", "veth", "peer", "name", if_b,
