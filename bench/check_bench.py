@@ -173,13 +173,8 @@ def run_daemon(ns, workdir, name, kinds, ca, warmup, seconds, server_pids, all_u
     failures in the window are in the result)."""
     anycastd = lab.Anycastd(ns, workdir, config(kinds, ca, extra), name=name).start()
     try:
-        def up_count():
-            try:
-                return sum(s["state"] == "up" for s in anycastd.status()["services"])
-            except (AssertionError, json.JSONDecodeError):
-                return 0
         if all_up:
-            lab.wait_until(lambda: up_count() == len(kinds), 60, 0.5, f"{len(kinds)} services up")
+            anycastd.wait_services_up(len(kinds), 60)
         time.sleep(warmup)
         before = {s["name"]: s for s in anycastd.status()["services"]}
         t0 = time.monotonic()

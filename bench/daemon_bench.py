@@ -278,12 +278,7 @@ def load_scenario(workdir, services, warmup, seconds):
                                 name="anycastd-load").start()
         started = time.monotonic()
 
-        def up_count():
-            try:
-                return sum(s["state"] == "up" for s in anycastd.status()["services"])
-            except (AssertionError, json.JSONDecodeError):
-                return 0
-        lab.wait_until(lambda: up_count() == services, 60, 0.5, f"{services} services up")
+        anycastd.wait_services_up(services, 60)
         all_up_s = time.monotonic() - started
         time.sleep(warmup)
 

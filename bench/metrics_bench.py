@@ -65,12 +65,7 @@ class Lab:
     def daemon(self, services, metrics, name):
         d = lab.Anycastd(self.ns, self.workdir, config(services, metrics), name=name).start()
 
-        def up_count():
-            try:
-                return sum(s["state"] == "up" for s in d.status()["services"])
-            except (AssertionError, json.JSONDecodeError):
-                return 0
-        lab.wait_until(lambda: up_count() == services, 90, 0.5, f"{services} services up")
+        d.wait_services_up(services, 90)
         return d
 
     def scrape(self, n, period):

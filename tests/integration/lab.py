@@ -297,6 +297,16 @@ class Anycastd:
                 return s
         raise AssertionError(f"no service {name}")
 
+    def wait_services_up(self, count, timeout):
+        """Waits until `count` services are up; a status that cannot be read
+        yet (the daemon busy starting) counts none."""
+        def up():
+            try:
+                return sum(s["state"] == "up" for s in self.status()["services"])
+            except (AssertionError, json.JSONDecodeError):
+                return 0
+        wait_until(lambda: up() == count, timeout, 0.5, f"{count} services up")
+
     def stop(self, sig=signal.SIGTERM, timeout=5):
         return stop(self.proc, sig, timeout)
 
