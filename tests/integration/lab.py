@@ -464,22 +464,13 @@ class FrrRouter(FrrDaemons):
 
 
 
-def bird_bfd_sessions(bird):
-    """BIRD's `show bfd sessions` as {peer address: state}, e.g. "Up", "Down"."""
-    out = {}
-    for line in bird.birdc("show", "bfd", "sessions").stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[0].count(".") == 3:
-            out[parts[0]] = parts[2]
-    return out
-
-
 class BirdRouter:
-    """BIRD 2 in a namespace with its own control socket."""
+    """BIRD 2 in a namespace with its own control socket; "@LOG@" in
+    `conf_text` becomes the log file's path."""
 
-    def __init__(self, ns, workdir, conf_text):
+    def __init__(self, ns, workdir, conf_text, name="bird"):
         self.ns = ns
-        self.dir = Path(workdir) / f"bird-{ns.name}"
+        self.dir = Path(workdir) / f"{name}-{ns.name}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.conf = self.dir / "bird.conf"
         self.socket = self.dir / "bird.ctl"
@@ -497,7 +488,13 @@ class BirdRouter:
         return self.ns.exec("birdc", "-s", self.socket, *args, check=False)
 
     def bfd_sessions(self):
-        return bird_bfd_sessions(self)
+        """`show bfd sessions` as {peer address: state}, e.g. "Up", "Down"."""
+        out = {}
+        for line in self.birdc("show", "bfd", "sessions").stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0].count(".") == 3:
+                out[parts[0]] = parts[2]
+        return out
 
     def rip_routes(self):
         """`birdc show route all protocol rip1` as {prefix: {"nexthop", "metric"}}
@@ -524,7 +521,7 @@ class BirdRouter:
         try:
             pid = int(self.pidfile.read_text().strip())
             wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05, what="BIRD to exit")
-        except (OSError, ValueError):
+        except (OSError, ValueError, AssertionError):
             pass
 
 
@@ -813,7 +810,7 @@ def frr_ospfd_conf(interfaces, hello=1, dead=4, network_type=None, md5_key=None,
     return "\n".join(lines + ["!", ""])
 
 
-class BirdOspf:
+class BirdOspf(BirdRouter):
     """BIRD 2 as an OSPF router exporting what it learns to the kernel."""
 
     def __init__(self, ns, workdir, router_id, interfaces, hello=1, dead=4, ptp=False,
@@ -821,13 +818,6 @@ class BirdOspf:
         """`bfd`: None, or the options of BIRD's `protocol bfd` interface block
         (e.g. 'authentication keyed sha1; password "x" { id 1; };' or ""),
         with `bfd yes` on the OSPF interfaces."""
-        self.ns = ns
-        self.dir = Path(workdir) / f"bird-ospf-{ns.name}"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.conf = self.dir / "bird.conf"
-        self.socket = self.dir / "bird.ctl"
-        self.pidfile = self.dir / "bird.pid"
-        self.log = self.dir / "bird.log"
         auth = ""
         if md5_key:
             auth = f'authentication cryptographic; password "{md5_key}" {{ id 1; algorithm keyed md5; }};'
@@ -836,8 +826,8 @@ class BirdOspf:
         bfd_protocol = "" if bfd is None else (
             f'protocol bfd {{ interface "{interfaces}" {{ min rx interval 300 ms; '
             f'min tx interval 300 ms; multiplier 3; {bfd} }}; }}\n')
-        self.conf.write_text(f"""router id {router_id};
-log "{self.log}" all;
+        super().__init__(ns, workdir, f"""router id {router_id};
+log "@LOG@" all;
 protocol device {{ scan time 1; }}
 protocol kernel {{ ipv4 {{ import none; export filter {{
   if source ~ [RTS_OSPF, RTS_OSPF_EXT1, RTS_OSPF_EXT2] then accept; reject; }}; }}; }}
@@ -845,16 +835,7 @@ protocol kernel {{ ipv4 {{ import none; export filter {{
   ipv4 {{ import all; export none; }};
   area {area} {{ {f"{area_type};" if area_type else ""} {iface} }};
 }}
-""")
-
-    def start(self):
-        self.ns.exec("bird", "-c", self.conf, "-s", self.socket, "-P", self.pidfile)
-        wait_until(lambda: self.birdc("show", "status").returncode == 0, 10,
-                   what=f"BIRD in {self.ns.name}")
-        return self
-
-    def birdc(self, *args):
-        return self.ns.exec("birdc", "-s", self.socket, *args, check=False)
+""", name="bird-ospf")
 
     def neighbor_state(self, router_id):
         """The state BIRD shows for `router_id` in `show ospf neighbors`, e.g. "Full/Other"."""
@@ -864,25 +845,11 @@ protocol kernel {{ ipv4 {{ import none; export filter {{
                 return parts[2]
         return ""
 
-    def bfd_sessions(self):
-        return bird_bfd_sessions(self)
-
     def route(self, prefix):
         """BIRD's `show route PREFIX` line for an OSPF route, or None."""
         r = self.birdc("show", "route", prefix, "protocol", "ospf1")
         lines = [line for line in r.stdout.splitlines() if prefix in line]
         return lines[0] if lines else None
-
-    def log_text(self):
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def stop(self):
-        self.birdc("down")
-        try:
-            pid = int(self.pidfile.read_text().strip())
-            wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, 0.05, what="BIRD to exit")
-        except (OSError, ValueError, AssertionError):
-            pass
 
 
 # ---- OSPF packets made by hand, for the drop counters ---------------------
