@@ -6,24 +6,18 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "parse_errors.hpp"
 
 namespace anycastd::config {
 namespace {
+
+using test::errors;
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
 std::string fmt_mode(std::string_view mode) {
   return "[bfd]\nauthentication = { mode = \"" + std::string(mode) + "\", key = \"secret\" }\n";
-}
-
-std::vector<std::string> errors(const std::string& text) {
-  const auto result = parse(text, "test.toml");
-  EXPECT_FALSE(result.config);
-  std::vector<std::string> lines;
-  for (const auto& e : result.errors)
-    lines.push_back(e.to_string());
-  return lines;
 }
 
 TEST(BfdConfig, DefaultsAndOptIns) {

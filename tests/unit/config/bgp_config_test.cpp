@@ -4,27 +4,20 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "parse_errors.hpp"
 
 namespace anycastd::config {
 namespace {
 
 using ::testing::Contains;
 
-LoadResult bgp_parse(const std::string& text) {
-  return parse(text, "test.toml");
-}
-
-std::vector<std::string> bgp_errors(const std::string& text) {
-  std::vector<std::string> out;
-  for (const auto& e : bgp_parse(text).errors)
-    out.push_back(e.to_string());
-  return out;
-}
+using test::errors;
+using test::parse_text;
 
 const std::string kNeighbor = "[bgp]\nasn = 65101\n[[bgp.neighbor]]\naddress = \"198.18.5.1\"\n";
 
 TEST(BgpConfig, Defaults) {
-  const auto r = bgp_parse(kNeighbor + "remote_asn = 65001\n");
+  const auto r = parse_text(kNeighbor + "remote_asn = 65001\n");
   ASSERT_TRUE(r.config) << r.errors.front().to_string();
   const BgpConfig& b = *r.config->bgp;
   EXPECT_EQ(b.asn, 65101u);
@@ -45,7 +38,7 @@ TEST(BgpConfig, Defaults) {
 }
 
 TEST(BgpConfig, EverySetting) {
-  const auto r = bgp_parse(
+  const auto r = parse_text(
       "[bgp]\nasn = 4200000001\nrouter_id = \"198.18.5.2\"\ndegraded_med = 500\n"
       "degraded_prepend = 0\n"
       "[[bgp.neighbor]]\naddress = \"2001:db8::1\"\nremote_asn = 4294967295\n"
@@ -68,35 +61,34 @@ TEST(BgpConfig, EverySetting) {
 }
 
 TEST(BgpConfig, Errors) {
-  EXPECT_THAT(bgp_errors("[bgp]\nasn = 0\n[[bgp.neighbor]]\naddress = \"198.18.5.1\"\n"
-                         "remote_asn = 1\n"),
+  EXPECT_THAT(errors("[bgp]\nasn = 0\n[[bgp.neighbor]]\naddress = \"198.18.5.1\"\n"
+                     "remote_asn = 1\n"),
               Contains("test.toml:2:7: \"asn\" is 0, must be between 1 and 4294967295"));
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = 1\nhold_time = \"2s\"\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\nhold_time = \"2s\"\n"),
               Contains("test.toml:6:13: \"hold_time\": \"2s\" must be 0 or whole seconds from 3s "
                        "to 65535s"));
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = 1\nhold_time = \"3500ms\"\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\nhold_time = \"3500ms\"\n"),
               Contains(::testing::HasSubstr("must be 0 or whole seconds")));
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = 1\ncommunities = [\"65536:1\"]\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\ncommunities = [\"65536:1\"]\n"),
               Contains(::testing::HasSubstr("test.toml:6:16: community \"65536:1\" is not")));
-  EXPECT_THAT(
-      bgp_errors(kNeighbor + "remote_asn = 1\npassword = \"" + std::string(81, 'x') + "\"\n"),
-      Contains("test.toml:6:12: \"password\" must be 1 to 80 characters (TCP-MD5)"));
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = 1\nbogus = 1\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\npassword = \"" + std::string(81, 'x') + "\"\n"),
+              Contains("test.toml:6:12: \"password\" must be 1 to 80 characters (TCP-MD5)"));
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\nbogus = 1\n"),
               Contains(::testing::HasSubstr("test.toml:6:1:")));
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = \"x\"\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = \"x\"\n"),
               Contains(::testing::HasSubstr("\"remote_asn\" must be an integer")));
-  EXPECT_THAT(bgp_errors("[bgp]\nasn = 1\n[[bgp.neighbor]]\nremote_asn = 1\n"),
+  EXPECT_THAT(errors("[bgp]\nasn = 1\n[[bgp.neighbor]]\nremote_asn = 1\n"),
               Contains("test.toml:3:1: [[bgp.neighbor]] needs an \"address\""));
-  EXPECT_THAT(bgp_errors("[bgp]\nasn = 1\ndegraded_prepend = 11\n[[bgp.neighbor]]\n"
-                         "address = \"198.18.5.1\"\nremote_asn = 1\n"),
+  EXPECT_THAT(errors("[bgp]\nasn = 1\ndegraded_prepend = 11\n[[bgp.neighbor]]\n"
+                     "address = \"198.18.5.1\"\nremote_asn = 1\n"),
               Contains(::testing::HasSubstr("\"degraded_prepend\" is 11")));
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = 1\nlocal_address = \"2001:db8::1\"\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\nlocal_address = \"2001:db8::1\"\n"),
               Contains(::testing::HasSubstr("same family")));
 }
 
 TEST(BgpConfig, DuplicateNeighbor) {
-  EXPECT_THAT(bgp_errors(kNeighbor + "remote_asn = 1\n[[bgp.neighbor]]\naddress = \"198.18.5.1\"\n"
-                                     "remote_asn = 2\n"),
+  EXPECT_THAT(errors(kNeighbor + "remote_asn = 1\n[[bgp.neighbor]]\naddress = \"198.18.5.1\"\n"
+                                 "remote_asn = 2\n"),
               Contains("test.toml:7:11: neighbor 198.18.5.1 is already configured at line 3"));
 }
 

@@ -7,25 +7,16 @@
 #include <fstream>
 #include <string>
 
+#include "parse_errors.hpp"
+
 namespace anycastd::config {
 namespace {
 
 using namespace std::chrono_literals;
 using ::testing::Contains;
 
-LoadResult parse_text(const std::string& text) {
-  return parse(text, "test.toml");
-}
-
-// Every error, as the user sees it.
-std::vector<std::string> errors(const std::string& text) {
-  const auto result = parse_text(text);
-  EXPECT_FALSE(result.config);
-  std::vector<std::string> lines;
-  for (const auto& e : result.errors)
-    lines.push_back(e.to_string());
-  return lines;
-}
+using test::errors;
+using test::parse_text;
 
 const char* kMinimalService = R"(
 [[service]]

@@ -8,24 +8,18 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "parse_errors.hpp"
 
 namespace anycastd::config {
 namespace {
+
+using test::errors;
 
 using namespace std::chrono_literals;
 using ::testing::Contains;
 
 const std::string kService =
     "[[service]]\nname = \"web\"\nprefixes = [\"198.19.224.2/32\"]\n";  // lines 1-3
-
-std::vector<std::string> errors(const std::string& text) {
-  const auto result = parse(text, "test.toml");
-  EXPECT_FALSE(result.config);
-  std::vector<std::string> lines;
-  for (const auto& e : result.errors)
-    lines.push_back(e.to_string());
-  return lines;
-}
 
 // The service of `text`, which must parse.
 ServiceConfig service(const std::string& text) {

@@ -6,21 +6,15 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "parse_errors.hpp"
 
 namespace anycastd::config {
 namespace {
 
+using test::errors;
+
 using namespace std::chrono_literals;
 using ::testing::Contains;
-
-std::vector<std::string> errors(const std::string& text) {
-  const auto result = parse(text, "test.toml");
-  EXPECT_FALSE(result.config);
-  std::vector<std::string> lines;
-  for (const auto& e : result.errors)
-    lines.push_back(e.to_string());
-  return lines;
-}
 
 TEST(OspfConfig, Defaults) {
   const auto result = parse("[ospf]\n[[ospf.interface]]\nname = \"eth1\"\n", "test.toml");
