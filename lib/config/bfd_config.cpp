@@ -10,21 +10,12 @@ namespace {
 
 void parse_auth(Reader& r, const toml::table& t, BfdAuthConfig& out) {
   r.check_keys(t, "authentication", "[bfd] authentication");
-  std::string mode;
-  if (!r.read_string(t, "mode", mode)) {
+  if (!r.read_choice(t, "mode",
+                     {{"sha1", BfdAuthMode::sha1},
+                      {"meticulous-sha1", BfdAuthMode::meticulous_sha1},
+                      {"password", BfdAuthMode::password}},
+                     out.mode)) {
     if (!t.contains("mode")) r.error(t.source(), "[bfd] authentication needs a \"mode\"");
-    return;
-  }
-  if (mode == "password") {
-    out.mode = BfdAuthMode::password;
-  } else if (mode == "sha1") {
-    out.mode = BfdAuthMode::sha1;
-  } else if (mode == "meticulous-sha1") {
-    out.mode = BfdAuthMode::meticulous_sha1;
-  } else {
-    r.error(
-        t.get("mode")->source(),
-        fmt::format("\"mode\": \"{}\" is not \"sha1\", \"meticulous-sha1\" or \"password\"", mode));
     return;
   }
   r.read_uint(t, "key_id", {0, 255}, out.key_id);
@@ -34,7 +25,8 @@ void parse_auth(Reader& r, const toml::table& t, BfdAuthConfig& out) {
     if (!t.contains("key")) r.error(t.source(), "[bfd] authentication needs a \"key\"");
   } else if (out.key.empty() || out.key.size() > max) {
     r.error(t.get("key")->source(),
-            fmt::format("\"key\" must be 1 to {} characters with mode \"{}\"", max, mode));
+            fmt::format("\"key\" must be 1 to {} characters with mode \"{}\"", max,
+                        t["mode"].value_or(std::string_view{})));
   }
 }
 

@@ -37,17 +37,10 @@ void parse_interface(Reader& r, const toml::table& t, OspfInterfaceConfig& out) 
   } else if (!t.contains("name")) {
     r.error(t.source(), "[[ospf.interface]] needs a \"name\"");
   }
-  std::string type;
-  if (r.read_string(t, "type", type)) {
-    if (type == "broadcast") {
-      out.type = OspfInterfaceType::broadcast;
-    } else if (type == "point-to-point") {
-      out.type = OspfInterfaceType::point_to_point;
-    } else {
-      r.error(t.get("type")->source(),
-              fmt::format("\"type\": \"{}\" is not \"broadcast\" or \"point-to-point\"", type));
-    }
-  }
+  r.read_choice(t, "type",
+                {{"broadcast", OspfInterfaceType::broadcast},
+                 {"point-to-point", OspfInterfaceType::point_to_point}},
+                out.type);
   // RFC 2328 §A.4.2: a link metric is 16 bits; 0 is not a cost.
   r.read_uint(t, "cost", {1, 65535}, out.cost);
   const bool hello = read_seconds(r, t, "hello_interval", 65535, out.hello_interval);
@@ -95,19 +88,11 @@ void parse_ospf(Reader& r, const toml::table& t, OspfConfig& out) {
                                           type_name(*area)));
     }
   }
-  std::string area_type;
-  if (r.read_string(t, "area_type", area_type)) {
-    if (area_type == "normal") {
-      out.area_type = OspfAreaType::normal;
-    } else if (area_type == "stub") {
-      out.area_type = OspfAreaType::stub;
-    } else if (area_type == "nssa") {
-      out.area_type = OspfAreaType::nssa;
-    } else {
-      r.error(
-          t.get("area_type")->source(),
-          fmt::format("\"area_type\": \"{}\" is not \"normal\", \"stub\" or \"nssa\"", area_type));
-    }
+  if (r.read_choice(t, "area_type",
+                    {{"normal", OspfAreaType::normal},
+                     {"stub", OspfAreaType::stub},
+                     {"nssa", OspfAreaType::nssa}},
+                    out.area_type)) {
     // RFC 2328 §3.6: "the backbone cannot be configured as a stub area";
     // RFC 3101 §1: nor as an NSSA.
     if (out.area == 0 && out.area_type != OspfAreaType::normal) {
@@ -119,22 +104,17 @@ void parse_ospf(Reader& r, const toml::table& t, OspfConfig& out) {
   // RFC 2328 §3.6: "AS-external-LSAs are not flooded into/throughout stub
   // areas": there a prefix can only be a stub link of our router-LSA.
   if (out.area_type == OspfAreaType::stub) out.announce_as = OspfAnnounceAs::router_lsa;
-  std::string announce_as;
-  if (r.read_string(t, "announce_as", announce_as)) {
-    if (announce_as == "external") {
-      if (out.area_type == OspfAreaType::stub) {
-        r.error(t.get("announce_as")->source(),
-                "\"announce_as\": \"external\" is not possible in a stub area (RFC 2328 §3.6: "
-                "no AS-external-LSAs there); use \"router-lsa\" or area_type \"nssa\"");
-      } else {
-        out.announce_as = OspfAnnounceAs::external;
-      }
-    } else if (announce_as == "router-lsa") {
-      out.announce_as = OspfAnnounceAs::router_lsa;
-    } else {
+  OspfAnnounceAs announce_as{};
+  if (r.read_choice(
+          t, "announce_as",
+          {{"external", OspfAnnounceAs::external}, {"router-lsa", OspfAnnounceAs::router_lsa}},
+          announce_as)) {
+    if (announce_as == OspfAnnounceAs::external && out.area_type == OspfAreaType::stub) {
       r.error(t.get("announce_as")->source(),
-              fmt::format("\"announce_as\": \"{}\" is not \"external\" or \"router-lsa\"",
-                          announce_as));
+              "\"announce_as\": \"external\" is not possible in a stub area (RFC 2328 §3.6: "
+              "no AS-external-LSAs there); use \"router-lsa\" or area_type \"nssa\"");
+    } else {
+      out.announce_as = announce_as;
     }
   }
   r.read_uint(t, "prefix_cost", {1, 65535}, out.prefix_cost);

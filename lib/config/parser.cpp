@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -272,17 +273,7 @@ void Parser::parse_service(const toml::table& t, ServiceConfig& out) {
   read_uint(t, "rise", {1, 100}, out.rise);
   read_uint(t, "fall", {1, 100}, out.fall);
   read_on_failure(t, out.on_failure);
-  std::string require;
-  if (read_string(t, "require", require)) {
-    if (require == "all") {
-      out.require = Require::all;
-    } else if (require == "any") {
-      out.require = Require::any;
-    } else {
-      error(t.get("require")->source(),
-            fmt::format("\"require\": \"{}\" is not \"all\" or \"any\"", require));
-    }
-  }
+  read_choice(t, "require", {{"all", Require::all}, {"any", Require::any}}, out.require);
   read_uint(t, "flap_threshold", {1, 1000}, out.flap.threshold);
   read_duration(t, "flap_window", milliseconds(1000), hours(24), out.flap.window);
   read_duration(t, "hold_down", milliseconds(100), hours(24), out.flap.hold_down);
@@ -322,29 +313,18 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
     }
     return;
   }
-  if (type == "dns") {
-    out.type = CheckType::dns;
-    check_keys(t, "service.check.dns");
-  } else if (type == "tcp") {
-    out.type = CheckType::tcp;
-    check_keys(t, "service.check.tcp");
-  } else if (type == "ntp") {
-    out.type = CheckType::ntp;
-    check_keys(t, "service.check.ntp");
-  } else if (type == "exec") {
-    out.type = CheckType::exec;
-    check_keys(t, "service.check.exec");
-  } else if (type == "http") {
-    out.type = CheckType::http;
-    check_keys(t, "service.check.http");
-  } else if (type == "file") {
-    out.type = CheckType::file;
-    check_keys(t, "service.check.file");
-  } else {
+  static constexpr std::pair<std::string_view, CheckType> kTypes[] = {
+      {"dns", CheckType::dns},   {"tcp", CheckType::tcp},   {"ntp", CheckType::ntp},
+      {"exec", CheckType::exec}, {"http", CheckType::http}, {"file", CheckType::file}};
+  const auto* known = std::find_if(std::begin(kTypes), std::end(kTypes),
+                                   [&](const auto& choice) { return choice.first == type; });
+  if (known == std::end(kTypes)) {
     error(t.get("type")->source(),
           fmt::format("check type \"{}\" is not one of dns, tcp, ntp, exec, http, file", type));
     return;
   }
+  out.type = known->second;
+  check_keys(t, "service.check." + type);
 
   out.on_failure = service.on_failure;
   read_on_failure(t, out.on_failure);
@@ -417,16 +397,8 @@ void Parser::parse_check(const toml::table& t, const ServiceConfig& service, Che
 }
 
 void Parser::read_on_failure(const toml::table& t, OnFailure& out) {
-  std::string on_failure;
-  if (!read_string(t, "on_failure", on_failure)) return;
-  if (on_failure == "withdraw") {
-    out = OnFailure::withdraw;
-  } else if (on_failure == "degrade") {
-    out = OnFailure::degrade;
-  } else {
-    error(t.get("on_failure")->source(),
-          fmt::format("\"on_failure\": \"{}\" is not \"withdraw\" or \"degrade\"", on_failure));
-  }
+  read_choice(t, "on_failure", {{"withdraw", OnFailure::withdraw}, {"degrade", OnFailure::degrade}},
+              out);
 }
 
 void Parser::parse_dns_check(const toml::table& t, CheckConfig& out) {
@@ -448,19 +420,9 @@ void Parser::parse_dns_check(const toml::table& t, CheckConfig& out) {
             fmt::format("\"qtype\": \"{}\" is not a DNS record type", out.qtype_name));
     }
   }
-  std::string transport;
-  if (read_string(t, "transport", transport)) {
-    if (transport == "udp") {
-      out.transport = DnsTransport::udp;
-    } else if (transport == "tcp") {
-      out.transport = DnsTransport::tcp;
-    } else if (transport == "tls") {
-      out.transport = DnsTransport::tls;
-    } else {
-      error(t.get("transport")->source(),
-            fmt::format("\"transport\": \"{}\" is not \"udp\", \"tcp\" or \"tls\"", transport));
-    }
-  }
+  read_choice(t, "transport",
+              {{"udp", DnsTransport::udp}, {"tcp", DnsTransport::tcp}, {"tls", DnsTransport::tls}},
+              out.transport);
   out.tls = out.transport == DnsTransport::tls;
   if (t.contains("host") && !out.tls) {
     error(t.get("host")->source(), "\"host\" needs transport = \"tls\"");

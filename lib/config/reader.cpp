@@ -180,20 +180,20 @@ std::vector<const toml::table*> Reader::read_table_array(const toml::table& t,
   return tables;
 }
 
+void Reader::report_choice(const toml::table& t, std::string_view key, std::string_view text,
+                           const std::vector<std::string_view>& names) {
+  std::string list;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) list += i + 1 == names.size() ? " or " : ", ";
+    list += fmt::format("\"{}\"", names[i]);
+  }
+  error(t.get(key)->source(), fmt::format("\"{}\": \"{}\" is not {}", key, text, list));
+}
+
 void Reader::read_auth(const toml::table& t, std::string_view where, AuthConfig& out) {
   check_keys(t, "authentication", where);
-  std::string mode;
-  if (!read_string(t, "mode", mode)) {
+  if (!read_choice(t, "mode", {{"text", AuthMode::text}, {"md5", AuthMode::md5}}, out.mode)) {
     if (!t.contains("mode")) error(t.source(), fmt::format("{} needs a \"mode\"", where));
-    return;
-  }
-  if (mode == "text") {
-    out.mode = AuthMode::text;
-  } else if (mode == "md5") {
-    out.mode = AuthMode::md5;
-  } else {
-    error(t.get("mode")->source(),
-          fmt::format("\"mode\": \"{}\" is not \"text\" or \"md5\"", mode));
     return;
   }
   read_uint(t, "key_id", {0, 255}, out.key_id);

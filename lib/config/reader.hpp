@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,24 @@ class Reader {
     return true;
   }
   bool read_bool(const toml::table& t, std::string_view key, bool& out);
+  // A string that names one of `choices`; another string is reported with
+  // the names: "key": "x" is not "a", "b" or "c".
+  template <typename E>
+  bool read_choice(const toml::table& t, std::string_view key,
+                   std::initializer_list<std::pair<std::string_view, E>> choices, E& out) {
+    std::string text;
+    if (!read_string(t, key, text)) return false;
+    std::vector<std::string_view> names;
+    for (const auto& [name, value] : choices) {
+      if (name == text) {
+        out = value;
+        return true;
+      }
+      names.push_back(name);
+    }
+    report_choice(t, key, text, names);
+    return false;
+  }
   bool read_duration(const toml::table& t, std::string_view key, Duration min, Duration max,
                      Duration& out);
   bool read_address(const toml::table& t, std::string_view key, IpAddress& out);
@@ -65,6 +84,9 @@ class Reader {
   void read_auth(const toml::table& t, std::string_view where, AuthConfig& out);
 
  private:
+  void report_choice(const toml::table& t, std::string_view key, std::string_view text,
+                     const std::vector<std::string_view>& names);
+
   std::string path_;
   std::vector<Diagnostic> errors_;
   std::vector<Diagnostic> warnings_;
