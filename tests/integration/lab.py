@@ -201,6 +201,28 @@ def stop(proc, sig=signal.SIGTERM, timeout=5):
         return proc.wait()
 
 
+def unbound_conf(listen, directory, a, txt):
+    """unbound.conf for a test server: the `listen` lines (interface, port),
+    then test.home. with A `a` and TXT `txt` in the static zone home."""
+    return f"""server:
+{listen}  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "{directory}"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  do-ip6: no
+  access-control: 0.0.0.0/0 allow
+  local-zone: "home." static
+  local-data: "test.home. 60 IN A {a}"
+  local-data: 'test.home. 60 IN TXT "{txt}"'
+remote-control:
+  control-enable: no
+"""
+
+
 class Unbound:
     """A real unbound DNS server answering test.home. A in a namespace."""
 
@@ -212,26 +234,9 @@ class Unbound:
         # address, and each answers with its own name.
         self.conf = Path(workdir) / f"unbound-{ns.name}-{address}.conf"
         self.log = Path(workdir) / f"unbound-{ns.name}-{address}.log"
-        self.conf.write_text(f"""server:
-  interface: {address}
-  port: {port}
-  ip-freebind: yes
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "{workdir}"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  do-ip6: no
-  access-control: 0.0.0.0/0 allow
-  local-zone: "home." static
-  local-data: "test.home. 60 IN A {address}"
-  local-data: 'test.home. 60 IN TXT "{ns.name}"'
-remote-control:
-  control-enable: no
-""")
+        self.conf.write_text(unbound_conf(
+            f"  interface: {address}\n  port: {port}\n  ip-freebind: yes\n", workdir,
+            a=address, txt=ns.name))
         self.proc = None
 
     def start(self, wait=True):

@@ -158,24 +158,8 @@ class UnboundServer:
             pem, key = self.tls
             tls = (f"  interface: {self.address}@853\n  tls-port: 853\n"
                    f"  tls-service-pem: \"{pem}\"\n  tls-service-key: \"{key}\"\n")
-        self.conf.write_text(f"""server:
-  interface: {self.address}@53
-{tls}  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "{self.dir}"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  do-ip6: no
-  access-control: 0.0.0.0/0 allow
-  local-zone: "home." static
-  local-data: "test.home. 60 IN A {answer}"
-  local-data: 'test.home. 60 IN TXT "{self.address}"'
-remote-control:
-  control-enable: no
-""")
+        self.conf.write_text(lab.unbound_conf(f"  interface: {self.address}@53\n{tls}", self.dir,
+                                              a=answer, txt=self.address))
 
     def start(self):
         self.proc = self.ns.popen("unbound", "-d", "-c", self.conf, log=self.log)
