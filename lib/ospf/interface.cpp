@@ -62,69 +62,36 @@ Interface::Interface(InterfaceInfo info, config::OspfInterfaceConfig config)
     : info(std::move(info)), config(std::move(config)) {}
 
 void Interface::handle(InterfaceEvent event, Area& area, Out& out) {
-  switch (state) {
-    case InterfaceState::down:
-      switch (event) {
-        case InterfaceEvent::interface_up:
-          // RFC 2328 §9.3 InterfaceUp: point-to-point goes straight to
-          // Point-to-point; a router that cannot become DR to DR Other; else Waiting.
-          if (!broadcast()) {
-            enter_state(InterfaceState::point_to_point, area, out);
-          } else if (config.priority == 0) {
-            enter_state(InterfaceState::dr_other, area, out);
-          } else {
-            enter_state(InterfaceState::waiting, area, out);
-          }
-          return;
-        case InterfaceEvent::wait_timer:
-        case InterfaceEvent::backup_seen:
-        case InterfaceEvent::neighbor_change:
-        case InterfaceEvent::interface_down:
-          return;
+  // RFC 2328 §9.3, by event: each case acts in the states the RFC lists for
+  // it; in any other state the event changes nothing.
+  switch (event) {
+    case InterfaceEvent::interface_up:
+      // Down: point-to-point goes straight to Point-to-point; a router that
+      // cannot become DR to DR Other; else Waiting.
+      if (state != InterfaceState::down) return;
+      if (!broadcast()) {
+        enter_state(InterfaceState::point_to_point, area, out);
+      } else if (config.priority == 0) {
+        enter_state(InterfaceState::dr_other, area, out);
+      } else {
+        enter_state(InterfaceState::waiting, area, out);
       }
       return;
-    case InterfaceState::waiting:
-      switch (event) {
-        case InterfaceEvent::backup_seen:
-        case InterfaceEvent::wait_timer:
-          // "Calculate the attached network's BDR and DR".
-          elect_designated_routers(area, out);
-          return;
-        case InterfaceEvent::interface_down:
-          enter_state(InterfaceState::down, area, out);
-          return;
-        case InterfaceEvent::interface_up:
-        case InterfaceEvent::neighbor_change:
-          return;
+    case InterfaceEvent::wait_timer:
+    case InterfaceEvent::backup_seen:
+      // Waiting: "Calculate the attached network's BDR and DR".
+      if (state == InterfaceState::waiting) elect_designated_routers(area, out);
+      return;
+    case InterfaceEvent::neighbor_change:
+      // DR Other, Backup or DR: "Recalculate the attached network's BDR and DR".
+      if (state == InterfaceState::dr_other || state == InterfaceState::backup ||
+          state == InterfaceState::dr) {
+        elect_designated_routers(area, out);
       }
       return;
-    case InterfaceState::point_to_point:
-      switch (event) {
-        case InterfaceEvent::interface_down:
-          enter_state(InterfaceState::down, area, out);
-          return;
-        case InterfaceEvent::interface_up:
-        case InterfaceEvent::wait_timer:
-        case InterfaceEvent::backup_seen:
-        case InterfaceEvent::neighbor_change:
-          return;
-      }
-      return;
-    case InterfaceState::dr_other:
-    case InterfaceState::backup:
-    case InterfaceState::dr:
-      switch (event) {
-        case InterfaceEvent::neighbor_change:
-          elect_designated_routers(area, out);
-          return;
-        case InterfaceEvent::interface_down:
-          enter_state(InterfaceState::down, area, out);
-          return;
-        case InterfaceEvent::interface_up:
-        case InterfaceEvent::wait_timer:
-        case InterfaceEvent::backup_seen:
-          return;
-      }
+    case InterfaceEvent::interface_down:
+      // Any state (enter_state ignores Down -> Down).
+      enter_state(InterfaceState::down, area, out);
       return;
   }
 }

@@ -19,17 +19,13 @@ TimerId Neighbor::timer(TimerKind kind, const Interface& iface) const {
 
 void Neighbor::handle(NeighborEvent event, Interface& iface, Area& area, Out& out) {
   const auto dead = iface.config.dead_interval;
-  // "Start (or restart) the Inactivity Timer."
-  const auto restart_inactivity = [&] {
-    inactivity_deadline = out.now + dead;
-    out.arm(timer(TimerKind::inactivity, iface), inactivity_deadline);
-  };
-  // Events that act the same in every state (§10.3): KillNbr, LLDown and
-  // InactivityTimer end the neighbour; HelloReceived restarts its timer.
+  // §10.3, by event: each case acts in the states the RFC lists for it; in
+  // any other state the event changes nothing.
   switch (event) {
     case NeighborEvent::kill_nbr:
     case NeighborEvent::ll_down:
     case NeighborEvent::inactivity_timer:
+      // Any state: the neighbour ends.
       if (event == NeighborEvent::inactivity_timer) {
         out.log(config::LogLevel::warn,
                 fmt::format("ospf: {}: neighbor {} silent for {}s (RouterDeadInterval)",
@@ -39,141 +35,58 @@ void Neighbor::handle(NeighborEvent event, Interface& iface, Area& area, Out& ou
       enter_state(NeighborState::down, iface, area, out);
       return;
     case NeighborEvent::hello_received:
+      // Down: "Transition to Init; start the Inactivity Timer." Other
+      // states: "Restart the Inactivity Timer."
+      inactivity_deadline = out.now + dead;
+      out.arm(timer(TimerKind::inactivity, iface), inactivity_deadline);
+      if (state == NeighborState::down) enter_state(NeighborState::init, iface, area, out);
+      return;
     case NeighborEvent::two_way_received:
+      // Init: "Determine whether an adjacency should be established with the
+      // neighbor (see Section 10.4)."
+      if (state == NeighborState::init) {
+        enter_state(
+            iface.should_be_adjacent(*this) ? NeighborState::ex_start : NeighborState::two_way,
+            iface, area, out);
+      }
+      return;
     case NeighborEvent::negotiation_done:
+      if (state == NeighborState::ex_start) enter_state(NeighborState::exchange, iface, area, out);
+      return;
     case NeighborEvent::exchange_done:
-    case NeighborEvent::bad_ls_req:
+      // Exchange: "If the neighbor Link state request list is empty, the new
+      // state is Full ... Otherwise, the new state is Loading."
+      if (state == NeighborState::exchange) {
+        enter_state(request_list.empty() ? NeighborState::full : NeighborState::loading, iface,
+                    area, out);
+      }
+      return;
     case NeighborEvent::loading_done:
+      if (state == NeighborState::loading) enter_state(NeighborState::full, iface, area, out);
+      return;
     case NeighborEvent::adj_ok:
+      // 2-Way: an adjacency forms if it should. ExStart or later: "If an
+      // adjacency should no longer be formed, the new state is 2-Way" and the
+      // lists are cleared.
+      if (state == NeighborState::two_way && iface.should_be_adjacent(*this)) {
+        enter_state(NeighborState::ex_start, iface, area, out);
+      } else if (state >= NeighborState::ex_start && !iface.should_be_adjacent(*this)) {
+        enter_state(NeighborState::two_way, iface, area, out);
+      }
+      return;
     case NeighborEvent::seq_number_mismatch:
-    case NeighborEvent::one_way:
-      break;
-  }
-  switch (state) {
-    case NeighborState::down:
-      switch (event) {
-        case NeighborEvent::hello_received:
-          // "Transition to Init; start the Inactivity Timer."
-          restart_inactivity();
-          enter_state(NeighborState::init, iface, area, out);
-          return;
-        case NeighborEvent::two_way_received:
-        case NeighborEvent::negotiation_done:
-        case NeighborEvent::exchange_done:
-        case NeighborEvent::bad_ls_req:
-        case NeighborEvent::loading_done:
-        case NeighborEvent::adj_ok:
-        case NeighborEvent::seq_number_mismatch:
-        case NeighborEvent::one_way:
-        case NeighborEvent::kill_nbr:
-        case NeighborEvent::inactivity_timer:
-        case NeighborEvent::ll_down:
-          return;
-      }
-      return;
-    case NeighborState::init:
-      switch (event) {
-        case NeighborEvent::hello_received:
-          restart_inactivity();
-          return;
-        case NeighborEvent::two_way_received:
-          // "Determine whether an adjacency should be established with the
-          // neighbor (see Section 10.4)."
-          enter_state(
-              iface.should_be_adjacent(*this) ? NeighborState::ex_start : NeighborState::two_way,
-              iface, area, out);
-          return;
-        case NeighborEvent::negotiation_done:
-        case NeighborEvent::exchange_done:
-        case NeighborEvent::bad_ls_req:
-        case NeighborEvent::loading_done:
-        case NeighborEvent::adj_ok:
-        case NeighborEvent::seq_number_mismatch:
-        case NeighborEvent::one_way:
-        case NeighborEvent::kill_nbr:
-        case NeighborEvent::inactivity_timer:
-        case NeighborEvent::ll_down:
-          return;
-      }
-      return;
-    case NeighborState::two_way:
-      switch (event) {
-        case NeighborEvent::hello_received:
-          restart_inactivity();
-          return;
-        case NeighborEvent::adj_ok:
-          if (iface.should_be_adjacent(*this)) {
-            enter_state(NeighborState::ex_start, iface, area, out);
-          }
-          return;
-        case NeighborEvent::one_way:
-          enter_state(NeighborState::init, iface, area, out);
-          return;
-        case NeighborEvent::two_way_received:
-        case NeighborEvent::negotiation_done:
-        case NeighborEvent::exchange_done:
-        case NeighborEvent::bad_ls_req:
-        case NeighborEvent::loading_done:
-        case NeighborEvent::seq_number_mismatch:
-        case NeighborEvent::kill_nbr:
-        case NeighborEvent::inactivity_timer:
-        case NeighborEvent::ll_down:
-          return;
-      }
-      return;
-    case NeighborState::ex_start:
-    case NeighborState::exchange:
-    case NeighborState::loading:
-    case NeighborState::full:
-      switch (event) {
-        case NeighborEvent::hello_received:
-          restart_inactivity();
-          return;
-        case NeighborEvent::negotiation_done:
-          if (state == NeighborState::ex_start) {
-            enter_state(NeighborState::exchange, iface, area, out);
-          }
-          return;
-        case NeighborEvent::exchange_done:
-          // "If the neighbor Link state request list is empty, the new state
-          // is Full ... Otherwise, the new state is Loading."
-          if (state == NeighborState::exchange) {
-            enter_state(request_list.empty() ? NeighborState::full : NeighborState::loading, iface,
-                        area, out);
-          }
-          return;
-        case NeighborEvent::loading_done:
-          if (state == NeighborState::loading) {
-            enter_state(NeighborState::full, iface, area, out);
-          }
-          return;
-        case NeighborEvent::adj_ok:
-          // "If an adjacency should no longer be formed, the new state is
-          // 2-Way" and the lists are cleared.
-          if (!iface.should_be_adjacent(*this)) {
-            enter_state(NeighborState::two_way, iface, area, out);
-          }
-          return;
-        case NeighborEvent::seq_number_mismatch:
-        case NeighborEvent::bad_ls_req:
-          // "The (possibly partially formed) adjacency is torn down, and then
-          // an attempt is made at reestablishment": back to ExStart.
-          if (state == NeighborState::ex_start) return;
-          out.log(
-              config::LogLevel::warn,
+    case NeighborEvent::bad_ls_req:
+      // Exchange or later: "The (possibly partially formed) adjacency is torn
+      // down, and then an attempt is made at reestablishment": back to ExStart.
+      if (state < NeighborState::exchange) return;
+      out.log(config::LogLevel::warn,
               fmt::format("ospf: {}: neighbor {}: {} in {}, restarting the exchange",
                           iface.info.name, dotted(router_id), to_string(event), to_string(state)));
-          enter_state(NeighborState::ex_start, iface, area, out);
-          return;
-        case NeighborEvent::one_way:
-          enter_state(NeighborState::init, iface, area, out);
-          return;
-        case NeighborEvent::two_way_received:
-        case NeighborEvent::kill_nbr:
-        case NeighborEvent::inactivity_timer:
-        case NeighborEvent::ll_down:
-          return;
-      }
+      enter_state(NeighborState::ex_start, iface, area, out);
+      return;
+    case NeighborEvent::one_way:
+      // 2-Way or later: back to Init.
+      if (state >= NeighborState::two_way) enter_state(NeighborState::init, iface, area, out);
       return;
   }
 }
