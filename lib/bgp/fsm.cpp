@@ -353,10 +353,7 @@ void Fsm::on_open_sent_message(const Header& header, std::span<const std::uint8_
     case MessageType::update:
     case MessageType::keepalive:
     case MessageType::route_refresh:
-      // RFC 6608 §4: Unexpected Message in OpenSent State.
-      drop_message("unexpected_message");
-      end_session(Notification{error::kFsm, error::kUnexpectedInOpenSent, {}},
-                  fmt::format("unexpected {} in OpenSent", to_string(header.type)), out);
+      on_unexpected_message(header.type, error::kUnexpectedInOpenSent, out);
       return;
   }
 }
@@ -376,10 +373,7 @@ void Fsm::on_open_confirm_message(const Header& header, std::span<const std::uin
     case MessageType::open:
     case MessageType::update:
     case MessageType::route_refresh:
-      // RFC 6608 §4: Unexpected Message in OpenConfirm State.
-      drop_message("unexpected_message");
-      end_session(Notification{error::kFsm, error::kUnexpectedInOpenConfirm, {}},
-                  fmt::format("unexpected {} in OpenConfirm", to_string(header.type)), out);
+      on_unexpected_message(header.type, error::kUnexpectedInOpenConfirm, out);
       return;
   }
 }
@@ -404,10 +398,7 @@ void Fsm::on_established_message(const Header& header, std::span<const std::uint
       on_notification(body, out);
       return;
     case MessageType::open:
-      // RFC 6608 §4: Unexpected Message in Established State.
-      drop_message("unexpected_message");
-      end_session(Notification{error::kFsm, error::kUnexpectedInEstablished, {}},
-                  "unexpected OPEN in Established", out);
+      on_unexpected_message(header.type, error::kUnexpectedInEstablished, out);
       return;
   }
 }
@@ -664,6 +655,12 @@ void Fsm::on_notification(std::span<const std::uint8_t> body, Out& out) {
   const Notification n = decode_notification(body);
   ++counters_.notifications_received[notification_key(n)];
   end_session(std::nullopt, "neighbour sent NOTIFICATION " + n.describe(), out);
+}
+
+void Fsm::on_unexpected_message(MessageType type, std::uint8_t subcode, Out& out) {
+  drop_message("unexpected_message");
+  end_session(Notification{error::kFsm, subcode, {}},
+              fmt::format("unexpected {} in {}", to_string(type), to_string(state_)), out);
 }
 
 void Fsm::accept_message() {

@@ -211,6 +211,9 @@ class Fsm {
   void on_update(std::span<const std::uint8_t> body, Out& out);
   void on_route_refresh(std::span<const std::uint8_t> body, Out& out);
   void on_notification(std::span<const std::uint8_t> body, Out& out);
+  // RFC 6608 §4: a message the state does not take ends the session with the
+  // FSM Error subcode that names the state.
+  void on_unexpected_message(MessageType type, std::uint8_t subcode, Out& out);
   // Decodes the header; on a header error drops the message, answers it and
   // returns nullopt.
   std::optional<Header> header_of(std::span<const std::uint8_t> bytes, Out& out);
