@@ -40,13 +40,21 @@ using Bytes = std::vector<std::uint8_t>;
 
 const auto kLoopback = asio::ip::make_address_v4("127.0.0.1");
 
-// The server side of the connections a fake server accepted, to close
-// them all at once (an idle timeout, a restart).
+// The listening side of a fake TCP server: accepts on a loopback port,
+// counts what it accepted, hands each connection to `serve` and keeps it, to
+// close them all at once (an idle timeout, a restart).
 template <typename Connection>
-class Connections {
+class Listener {
  public:
-  void add(const std::shared_ptr<Connection>& c) { open_.push_back(c); }
-  void close_all() {
+  using Serve = std::function<void(const std::shared_ptr<Connection>&)>;
+
+  Listener(asio::io_context& io, Serve serve)
+      : acceptor_(io, tcp::endpoint(kLoopback, 0)), serve_(std::move(serve)) {
+    accept();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  int accepted() const { return accepted_; }
+  void close_connections() {
     for (const auto& weak : open_) {
       if (auto c = weak.lock()) {
         boost::system::error_code ignored;
@@ -55,8 +63,27 @@ class Connections {
     }
     open_.clear();
   }
+  // A dead server: no listener, no connections.
+  void kill() {
+    acceptor_.close();
+    close_connections();
+  }
 
  private:
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      ++accepted_;
+      auto c = std::make_shared<Connection>(std::move(socket));
+      open_.push_back(c);
+      serve_(c);
+      accept();
+    });
+  }
+
+  tcp::acceptor acceptor_;
+  Serve serve_;
+  int accepted_ = 0;
   std::vector<std::weak_ptr<Connection>> open_;
 };
 
@@ -101,14 +128,11 @@ class FakeTcpDnsServer {
   using Respond = std::function<std::optional<Bytes>(std::span<const std::uint8_t>)>;
 
   FakeTcpDnsServer(asio::io_context& io, Respond respond)
-      : acceptor_(io, tcp::endpoint(kLoopback, 0)), respond_(std::move(respond)) {
-    accept();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+      : respond_(std::move(respond)), listener_(io, [this](const auto& c) { read(c); }) {}
+  std::uint16_t port() const { return listener_.port(); }
+  int accepted() const { return listener_.accepted(); }
   // Closes every open connection, as a server does with idle ones.
-  void close_connections() { connections_.close_all(); }
-
-  int accepted = 0;
+  void close_connections() { listener_.close_connections(); }
 
  private:
   struct Connection {
@@ -117,17 +141,6 @@ class FakeTcpDnsServer {
     std::array<std::uint8_t, 2> length{};
     Bytes message;
   };
-
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) return;
-      ++accepted;
-      auto c = std::make_shared<Connection>(std::move(socket));
-      connections_.add(c);
-      read(c);
-      accept();
-    });
-  }
 
   void read(const std::shared_ptr<Connection>& c) {
     asio::async_read(c->socket, asio::buffer(c->length),
@@ -153,9 +166,8 @@ class FakeTcpDnsServer {
                       });
   }
 
-  tcp::acceptor acceptor_;
   Respond respond_;
-  Connections<Connection> connections_;
+  Listener<Connection> listener_;
 };
 
 // The query turned into an answer: QR set, `rcode`, optionally TC.
@@ -219,19 +231,14 @@ Bytes soa_rdata(std::uint32_t serial) {
 class FakeHttpServer {
  public:
   FakeHttpServer(asio::io_context& io, std::string response)
-      : acceptor_(io, tcp::endpoint(kLoopback, 0)), response_(std::move(response)) {
-    accept();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  void close_connections() { connections_.close_all(); }
+      : response_(std::move(response)), listener_(io, [this](const auto& c) { read(c); }) {}
+  std::uint16_t port() const { return listener_.port(); }
+  int accepted() const { return listener_.accepted(); }
+  void close_connections() { listener_.close_connections(); }
   // A dead server: no listener, no connections.
-  void kill() {
-    acceptor_.close();
-    close_connections();
-  }
+  void kill() { listener_.kill(); }
 
   std::string last_request;
-  int accepted = 0;
   int requests = 0;
   bool close_after_response = false;
   int drop_on_request = 0;
@@ -244,17 +251,6 @@ class FakeHttpServer {
     std::string in;
     int requests = 0;
   };
-
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) return;
-      ++accepted;
-      auto c = std::make_shared<Connection>(std::move(socket));
-      connections_.add(c);
-      read(c);
-      accept();
-    });
-  }
 
   void read(const std::shared_ptr<Connection>& c) {
     asio::async_read_until(c->socket, asio::dynamic_buffer(c->in), "\r\n\r\n",
@@ -273,9 +269,8 @@ class FakeHttpServer {
                            });
   }
 
-  tcp::acceptor acceptor_;
   std::string response_;
-  Connections<Connection> connections_;
+  Listener<Connection> listener_;
 };
 
 // A loopback TCP port with nothing listening on it.
@@ -585,11 +580,11 @@ TEST_F(CheckTest, DnsOverTcpKeepsTheConnection) {
   EXPECT_TRUE(probe(*check).ok);
   const Result r = probe(*check);
   EXPECT_TRUE(r.detail.starts_with("NOERROR, connection reused in ")) << r.detail;
-  EXPECT_EQ(server.accepted, 1);
+  EXPECT_EQ(server.accepted(), 1);
   // The server closes it while idle (RFC 7858 §3.4): the next run connects anew.
   server.close_connections();
   EXPECT_TRUE(probe(*check).ok);
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 TEST_F(CheckTest, DnsOverTcpWithoutReuseConnectsForEveryRun) {
@@ -599,7 +594,7 @@ TEST_F(CheckTest, DnsOverTcpWithoutReuseConnectsForEveryRun) {
   auto check = make_check(io, cfg);
   EXPECT_TRUE(probe(*check).ok);
   EXPECT_TRUE(probe(*check).ok);
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 TEST_F(CheckTest, DnsOverTcpKeptConnectionClosedUnderTheQueryRetries) {
@@ -613,7 +608,7 @@ TEST_F(CheckTest, DnsOverTcpKeptConnectionClosedUnderTheQueryRetries) {
   const Result r = probe(*check);
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(queries, 3);
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 TEST_F(CheckTest, DnsOverTcpRefused) {
@@ -944,7 +939,7 @@ TEST_F(CheckTest, HttpOkPassesAndKeepsTheConnection) {
     EXPECT_TRUE(r.ok) << r.detail;
     EXPECT_TRUE(r.detail.starts_with("HTTP 200, connection reused in ")) << r.detail;
   }
-  EXPECT_EQ(server.accepted, 1);
+  EXPECT_EQ(server.accepted(), 1);
   EXPECT_EQ(server.requests, 3);
 }
 
@@ -956,7 +951,7 @@ TEST_F(CheckTest, HttpWithoutReuseConnectsForEveryRun) {
   EXPECT_TRUE(probe(*check).ok);
   const Result r = probe(*check);
   EXPECT_EQ(r.detail.find("reused"), std::string::npos) << r.detail;
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
   EXPECT_NE(server.last_request.find("Connection: close\r\n"), std::string::npos);
 }
 
@@ -965,7 +960,7 @@ TEST_F(CheckTest, HttpConnectionCloseFromTheServerIsHonoured) {
   auto check = make_check(io, http_check(server.port()));
   EXPECT_TRUE(probe(*check).ok);
   EXPECT_TRUE(probe(*check).ok);
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 TEST_F(CheckTest, HttpBodyIsReadToItsEndToKeepTheConnection) {
@@ -975,7 +970,7 @@ TEST_F(CheckTest, HttpBodyIsReadToItsEndToKeepTheConnection) {
   EXPECT_TRUE(probe(*check).ok);
   const Result r = probe(*check);
   EXPECT_TRUE(r.detail.starts_with("HTTP 200, connection reused in ")) << r.detail;
-  EXPECT_EQ(server.accepted, 1);
+  EXPECT_EQ(server.accepted(), 1);
 }
 
 TEST_F(CheckTest, HttpReconnectsWhenTheServerClosedTheIdleConnection) {
@@ -986,7 +981,7 @@ TEST_F(CheckTest, HttpReconnectsWhenTheServerClosedTheIdleConnection) {
   const Result r = probe(*check);
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(r.detail.find("reused"), std::string::npos) << r.detail;
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 TEST_F(CheckTest, HttpKeptConnectionClosedUnderTheRequestRetriesOnANewOne) {
@@ -998,7 +993,7 @@ TEST_F(CheckTest, HttpKeptConnectionClosedUnderTheRequestRetriesOnANewOne) {
   EXPECT_TRUE(probe(*check).ok);
   const Result r = probe(*check);
   EXPECT_TRUE(r.ok) << r.detail;
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
   EXPECT_EQ(server.requests, 3);
 }
 
@@ -1023,7 +1018,7 @@ TEST_F(CheckTest, HttpHungServerTimesOutOnTheKeptConnection) {
   // The timed-out connection is not kept: the next run connects anew.
   server.answer = true;
   EXPECT_TRUE(probe(*check).ok);
-  EXPECT_EQ(server.accepted, 2);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 TEST_F(CheckTest, HttpFailingStatusKeepsTheConnection) {
@@ -1031,7 +1026,7 @@ TEST_F(CheckTest, HttpFailingStatusKeepsTheConnection) {
   auto check = make_check(io, http_check(server.port()));
   EXPECT_EQ(probe(*check).detail, "HTTP 503, expected 200");
   EXPECT_EQ(probe(*check).detail, "HTTP 503, expected 200");
-  EXPECT_EQ(server.accepted, 1);
+  EXPECT_EQ(server.accepted(), 1);
 }
 
 TEST_F(CheckTest, HttpUnexpectedStatusFails) {
