@@ -196,7 +196,7 @@ asn = 65101
         elapsed = done - float(e["start"])
         result = {"state": n["state"], "rss_growth_kib": rss1 - rss0, "rss_kib": rss1,
                   "seconds": elapsed, "rate": PREFIXES / elapsed,
-                  "updates_treated_as_withdraw": n["updates_treated_as_withdraw"]}
+                  "treat_as_withdraw": n["rfc7606"]["treat_as_withdraw"]}
         # Withdraw latency: the bus event is logged as "service dns: up -> down".
         flag.unlink()
         wait_until(lambda: "withdraw" in events(report), 10, 0.01, what="the withdrawal")
