@@ -368,6 +368,7 @@ ROUTER_DELAY = {"frr": 0.0, "bird": 1.0}
 # the client's polling and a loaded 2-core machine. MinLSInterval (5 s) is
 # what issue 13 was about; these stay clearly below it.
 DETECT = 2 * 0.2
+MIN_LS_ARRIVAL_RESEND = 1.1
 MARGIN = 0.8
 
 
@@ -424,6 +425,7 @@ def test_stub_and_nssa_areas_converge_and_fail_over(make_lab, upstream, area_typ
     assert f"ospf: area 0.0.0.1 ({area_type})" in text
     took = failover(lb, converged)
     print(f"{upstream} {area_type}: failover {took:.2f} s")
+    bound = DETECT + 0.5 + ROUTER_DELAY[upstream] + MARGIN
     if area_type == "nssa":
         # A type-7 LSA of its own, flushed at once.
         assert announced["lsa"] == "nssa_external", announced
@@ -435,6 +437,11 @@ def test_stub_and_nssa_areas_converge_and_fail_over(make_lab, upstream, area_typ
         assert announced["lsa"] == "router", announced
         assert f"ospf: {PREFIX} cost 1 in a stub link of the router-LSA" in text
         assert "flushing router-LSA" in lb.anycastd["s1"].log_text()
-    assert took <= DETECT + 0.5 + ROUTER_DELAY[upstream] + MARGIN, took
+        # The router-LSA that made us reachable (held by MinLSInterval until
+        # 5 s after our first) came just before convergence: a flush within
+        # the router's MinLSArrival (1 s) of it is discarded, and we resend
+        # it MinLSArrival + 0.1 s after that instance (DESIGN.md).
+        bound += MIN_LS_ARRIVAL_RESEND
+    assert took <= bound, took
     lb.unbound["s1"].start(wait=False)
     wait_until(lambda: lb.answer() == "s1", 15, 0.1, what="s1 to answer again")
