@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <boost/asio/ip/address_v4.hpp>
@@ -97,13 +98,26 @@ BfdSessions::Peer::Peer(asio::io_context& io, BfdSessions& owner, IpAddress peer
       timers(io, [&owner, this](TimerId id) { owner.feed(*this, TimerExpired{id}); }) {}
 
 BfdSessions::BfdSessions(asio::io_context& io, const config::BfdConfig& config)
-    : io_(io), config_(config), stop_(io) {}
+    : main_(io), config_(config), stop_(io_) {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "bfd");
+    io_.run();
+  });
+}
 
 BfdSessions::~BfdSessions() {
+  // Handlers still queued on the BFD thread are destroyed, not run; the
+  // members go on this thread once it has joined.
+  io_.stop();
+  thread_.join();
   alive_.reset();
 }
 
 void BfdSessions::start() {
+  call([this] { open_listener(); });
+}
+
+void BfdSessions::open_listener() {
   if (socket_) return;
   udp::socket socket(io_);
   boost::system::error_code ec;
@@ -124,6 +138,14 @@ void BfdSessions::start() {
 
 Watch BfdSessions::watch(const IpAddress& address, const std::string& interface,
                          const std::string& client, PeerCallback callback) {
+  const std::uint64_t id = next_watch_++;
+  call([&] { add_watch(id, address, interface, client); });
+  callbacks_.emplace(id, std::move(callback));
+  return Watch(this, alive_, id);
+}
+
+void BfdSessions::add_watch(std::uint64_t id, const IpAddress& address,
+                            const std::string& interface, const std::string& client) {
   auto& slot = peers_[address];
   if (!slot || slot->stopped) {
     auto peer = std::make_unique<Peer>(io_, *this, address);
@@ -133,10 +155,8 @@ Watch BfdSessions::watch(const IpAddress& address, const std::string& interface,
     slot = std::move(peer);
   }
   Peer& peer = *slot;
-  const std::uint64_t id = next_watch_++;
-  peer.watchers.emplace(id, Watcher{client, std::move(callback)});
+  peer.watchers.emplace(id, client);
   if (!peer.fsm) start_peer(peer);
-  return Watch(this, alive_, id);
 }
 
 void BfdSessions::start_peer(Peer& peer) {
@@ -167,6 +187,13 @@ std::uint32_t BfdSessions::new_discriminator() {
 }
 
 void BfdSessions::unwatch(std::uint64_t id) {
+  callbacks_.erase(id);
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id] {
+    if (!alive.expired()) remove_watch(id);
+  });
+}
+
+void BfdSessions::remove_watch(std::uint64_t id) {
   for (auto& [address, peer] : peers_) {
     if (peer->watchers.erase(id) == 0) continue;
     if (peer->watchers.empty() && peer->fsm && !stopping_) {
@@ -178,12 +205,19 @@ void BfdSessions::unwatch(std::uint64_t id) {
 }
 
 void BfdSessions::stop(const core::StopBudget& budget, std::function<void()> done) {
-  stop_.start(std::move(done), budget.exit(), "bfd");
-  stopping_ = true;
-  for (auto& [address, peer] : peers_) {
-    if (peer->fsm && !peer->stopped) feed(*peer, Stop{budget.drain_until(), budget.exit()});
-  }
-  finish_stop_if_done();
+  asio::post(
+      io_, [this, alive = std::weak_ptr<bool>(alive_), budget, done = std::move(done)]() mutable {
+        if (alive.expired()) return;
+        // StopDeadline posts to the BFD thread; `done` belongs to the daemon's.
+        stop_.start([&main = main_,
+                     done = std::move(done)]() mutable { asio::post(main, std::move(done)); },
+                    budget.exit(), "bfd");
+        stopping_ = true;
+        for (auto& [address, peer] : peers_) {
+          if (peer->fsm && !peer->stopped) feed(*peer, Stop{budget.drain_until(), budget.exit()});
+        }
+        finish_stop_if_done();
+      });
 }
 
 void BfdSessions::finish_stop_if_done() {
@@ -196,12 +230,16 @@ void BfdSessions::finish_stop_if_done() {
 
 bool BfdSessions::reconfigure(const config::Config& next) {
   if (!next.bfd) return false;
-  if (*next.bfd == config_) return true;
-  config_ = *next.bfd;
+  call([&] { apply(*next.bfd); });
+  return true;
+}
+
+void BfdSessions::apply(const config::BfdConfig& next) {
+  if (next == config_) return;
+  config_ = next;
   for (auto& [address, peer] : peers_) {
     if (peer->fsm && !peer->stopped) feed(*peer, Reconfigure{config_});
   }
-  return true;
 }
 
 void BfdSessions::feed(Peer& peer, const Event& event) {
@@ -258,15 +296,15 @@ void BfdSessions::notify(Peer& peer, const StateChanged& change) {
     event = PeerEvent::down;
   }
   if (!event) return;
-  for (const auto& [id, watcher] : peer.watchers) {
-    // Posted: a callback may drop its Watch, which changes peer.watchers.
-    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), address = peer.address, id = id,
-                     e = *event] {
+  for (const auto& [id, client] : peer.watchers) {
+    // To the daemon's thread, where a Watch released meanwhile has no
+    // callback any more; a copy, since the callback may drop its own Watch.
+    asio::post(main_, [this, alive = std::weak_ptr<bool>(alive_), id = id, e = *event] {
       if (alive.expired()) return;
-      const auto it = peers_.find(address);
-      if (it == peers_.end()) return;
-      const auto w = it->second->watchers.find(id);
-      if (w != it->second->watchers.end()) w->second.callback(e);
+      const auto it = callbacks_.find(id);
+      if (it == callbacks_.end()) return;
+      const PeerCallback callback = it->second;
+      callback(e);
     });
   }
 }
@@ -310,6 +348,10 @@ void BfdSessions::on_readable() {
 }
 
 nlohmann::json BfdSessions::status() const {
+  return call([this] { return render_status(); });
+}
+
+nlohmann::json BfdSessions::render_status() const {
   const auto now = Clock::now();
   nlohmann::json sessions = nlohmann::json::array();
   core::PacketCounters total = unknown_;
@@ -325,8 +367,8 @@ nlohmann::json BfdSessions::status() const {
     for (std::size_t to = 0; to < s.transitions_to.size(); ++to)
       transitions[std::string(to_string(static_cast<State>(to)))] = s.transitions_to[to];
     nlohmann::json clients = nlohmann::json::array();
-    for (const auto& [id, watcher] : peer->watchers)
-      clients.push_back(watcher.client);
+    for (const auto& [id, client] : peer->watchers)
+      clients.push_back(client);
     sessions.push_back({
         {"peer", address.to_string()},
         {"interface", peer->interface},
