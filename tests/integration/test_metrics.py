@@ -51,6 +51,8 @@ GET = textwrap.dedent("""
                               "type": r.headers.get("Content-Type")}))
     except urllib.error.HTTPError as e:
         print(json.dumps({"status": e.code, "body": e.read().decode(), "type": None}))
+    except urllib.error.URLError as e:  # nothing listening (yet)
+        print(json.dumps({"status": None, "body": str(e.reason), "type": None}))
 """)
 
 # Runs in the namespace: the bad clients, one after the other; prints what
@@ -124,9 +126,17 @@ def start_prometheus(ns, workdir):
     """))
     data = lab.Path(workdir) / "prometheus-data"
     data.mkdir()
-    return ns.popen("prometheus", f"--config.file={conf}",
+    log = lab.Path(workdir) / "prometheus.log"
+    proc = ns.popen("prometheus", f"--config.file={conf}",
                     f"--storage.tsdb.path={data}", "--web.listen-address=127.0.0.1:9090",
-                    log=lab.Path(workdir) / "prometheus.log")
+                    log=log)
+    # Its first start on a machine (a cold page cache) can take seconds.
+    try:
+        wait_until(lambda: http_get(ns, "http://127.0.0.1:9090/-/ready")["status"] == 200,
+                   30, 0.2, what="Prometheus to be ready")
+    except AssertionError:
+        raise AssertionError(f"Prometheus not ready in 30 s; its log:\n{log.read_text()}")
+    return proc
 
 
 def query(ns, expr):
