@@ -29,6 +29,12 @@ mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs tmpfs "$root/run"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# A machine that has booted once has a machine ID (systemd writes it on the
+# first boot); a root that never booted has an empty file, and
+# systemd-nspawn (tests/packaging/test_systemd.sh) refuses to run without one.
+if [ ! -s "$root/etc/machine-id" ]; then
+  systemd-machine-id-setup --root="$root" >/dev/null
+fi
 start=$(date +%s)
 status=0
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
