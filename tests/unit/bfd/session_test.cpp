@@ -142,9 +142,13 @@ TEST(BfdSessionsThread, LongEventLoopTurnDoesNotDelayTransmissions) {
   ASSERT_EQ(events, std::vector<PeerEvent>{PeerEvent::up});
   EXPECT_TRUE(callbacks_on_main_thread);
 
-  // Past the Poll Sequence that takes the interval from 1 s to 100 ms (§6.8.3).
-  io.run_for(500ms);
-  io.restart();
+  // Until the 100 ms cadence of Up (§6.8.3: 1 s before) reaches the peer.
+  const auto fast_by = Steady::now() + 5s;
+  while (peer.arrivals_between(Steady::now() - 300ms, Steady::now()) < 2 &&
+         Steady::now() < fast_by) {
+    io.run_for(20ms);
+    io.restart();
+  }
   Steady::time_point stall_begin;
   Steady::time_point stall_end;
   boost::asio::post(io, [&] {
